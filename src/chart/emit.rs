@@ -1,0 +1,344 @@
+//! Model values → Helm template text. This is the only place that spells Helm expressions, and it
+//! owns escaping: literal text from the input never reaches Helm as template syntax.
+
+use crate::model::value::{GenRecipe, Generated};
+use crate::model::{Cond, Entry, Item, Part, Text, Val};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// Names of parameters that must be set (required, no default): references go through `required`.
+#[derive(Default)]
+pub struct Emitter {
+    pub required: BTreeSet<String>,
+    /// Labels Helm adds to every `metadata.labels` map (outside selectors).
+    pub helm_labels: Vec<(String, String)>,
+}
+
+/// Replace `{{` and `}}` so Helm prints them instead of executing them.
+pub fn escape_braces(s: &str) -> String {
+    if !s.contains("{{") && !s.contains("}}") {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("{{") {
+            out.push_str("{{ \"{{\" }}");
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("}}") {
+            out.push_str("{{ \"}}\" }}");
+            rest = r;
+        } else {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// A YAML double-quoted scalar (JSON-compatible escapes).
+pub fn yaml_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) || c == '\u{feff}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A Go string literal for use inside a template action.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+const YAML11_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"];
+
+/// Can `s` be written as a plain scalar that every YAML 1.1/1.2 reader takes as this string?
+fn plain_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'/')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'-'))
+        && !YAML11_WORDS.contains(&s.to_ascii_lowercase().as_str())
+}
+
+fn is_ident(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty() && (b[0].is_ascii_alphabetic() || b[0] == b'_') && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// `$.Values.a.b`, or `(index $.Values "a" "b-c")` when a segment is not an identifier.
+pub fn values_expr(path: &str) -> String {
+    let segs: Vec<&str> = path.split('.').collect();
+    if segs.iter().all(|s| is_ident(s)) {
+        format!("$.Values.{path}")
+    } else {
+        let quoted: Vec<String> = segs.iter().map(|s| go_quote(s)).collect();
+        format!("(index $.Values {})", quoted.join(" "))
+    }
+}
+
+impl Emitter {
+    pub fn param_expr(&self, name: &str) -> String {
+        let base = values_expr(&format!("parameters.{name}"));
+        if self.required.contains(name) {
+            format!("(required {} {base})", go_quote(&format!("parameter {name} is required: set parameters.{name}")))
+        } else {
+            base
+        }
+    }
+
+    fn part_expr(&self, p: &Part) -> String {
+        match p {
+            Part::Lit(s) => go_quote(s),
+            Part::Param(n) => self.param_expr(n),
+            Part::Value(v) => values_expr(v),
+        }
+    }
+
+    /// A string expression (Go), for use inside an action.
+    pub fn text_expr(&self, t: &Text) -> String {
+        match t.0.as_slice() {
+            [] => "\"\"".into(),
+            [Part::Lit(s)] => go_quote(s),
+            parts => format!("(print {})", parts.iter().map(|p| self.part_expr(p)).collect::<Vec<_>>().join(" ")),
+        }
+    }
+
+    pub fn cond_expr(&self, c: &Cond) -> String {
+        match c {
+            Cond::Value(p) => values_expr(p),
+            Cond::Not(inner) => format!("(not {})", self.cond_expr(inner)),
+            Cond::And(list) => format!("(and {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
+        }
+    }
+
+    /// Inline YAML for a scalar value; None for collections.
+    pub fn scalar(&self, v: &Val) -> Option<String> {
+        Some(match v {
+            Val::Null => "null".into(),
+            Val::Bool(b) => b.to_string(),
+            Val::Int(i) => i.to_string(),
+            Val::Float(f) => f.clone(),
+            Val::Str(t) => match t.as_literal() {
+                Some(s) if plain_ok(&s) => s,
+                Some(s) => escape_braces(&yaml_quote(&s)),
+                None => format!("{{{{ {} | toJson }}}}", self.text_expr(t)),
+            },
+            Val::Typed(n) => format!("{{{{ {} | toJson }}}}", self.param_expr(n)),
+            Val::ValueRef(p) => format!("{{{{ {} | toJson }}}}", values_expr(p)),
+            Val::If(c, a, b) => format!("{{{{ if {} }}}}{}{{{{ else }}}}{}{{{{ end }}}}", self.cond_expr(c), self.scalar(a)?, self.scalar(b)?),
+            Val::Generated(g) => self.generated(g),
+            Val::Seq(_) | Val::Map(_) => return None,
+        })
+    }
+
+    fn generated(&self, g: &Generated) -> String {
+        let random = match g.recipe {
+            GenRecipe::AlphaNum(n) => format!("randAlphaNum {n}"),
+            GenRecipe::Alpha(n) => format!("randAlpha {n}"),
+            GenRecipe::Numeric(n) => format!("randNumeric {n}"),
+            GenRecipe::Lower(n) => format!("randAlpha {n} | lower"),
+            GenRecipe::LowerAlphaNum(n) => format!("randAlphaNum {n} | lower"),
+            GenRecipe::LowerHex(n) => hex(n, false),
+            GenRecipe::UpperHex(n) => hex(n, true),
+        };
+        format!(
+            "{{{{ include \"clowd2helm.generated\" (dict \"root\" $ \"param\" {} \"secret\" {} \"key\" {} \"b64\" {} \"random\" ({random})) }}}}",
+            go_quote(&g.param),
+            self.text_expr(&g.secret),
+            go_quote(&g.key),
+            g.base64
+        )
+    }
+
+    fn key(&self, k: &Text) -> String {
+        match k.as_literal() {
+            Some(s) if plain_ok(&s) => s,
+            Some(s) => escape_braces(&yaml_quote(&s)),
+            None => format!("{{{{ {} | toJson }}}}", self.text_expr(k)),
+        }
+    }
+
+    /// A whole YAML document (a mapping) at column 0.
+    pub fn document(&self, v: &Val) -> String {
+        let mut out = String::new();
+        self.block(v, 0, "", &mut out);
+        out
+    }
+
+    fn block(&self, v: &Val, indent: usize, path: &str, out: &mut String) {
+        match v {
+            Val::Map(entries) => self.map(entries, indent, path, out),
+            Val::Seq(items) => self.seq(items, indent, path, out),
+            other => {
+                out.push_str(&" ".repeat(indent));
+                out.push_str(&self.scalar(other).unwrap_or_default());
+                out.push('\n');
+            }
+        }
+    }
+
+    fn open_if(&self, c: &Option<Cond>, indent: usize, out: &mut String) {
+        if let Some(c) = c {
+            let _ = writeln!(out, "{}{{{{- if {} }}}}", " ".repeat(indent), self.cond_expr(c));
+        }
+    }
+
+    fn close_if(&self, c: &Option<Cond>, indent: usize, out: &mut String) {
+        if c.is_some() {
+            let _ = writeln!(out, "{}{{{{- end }}}}", " ".repeat(indent));
+        }
+    }
+
+    fn map(&self, entries: &[Entry], indent: usize, path: &str, out: &mut String) {
+        let pad = " ".repeat(indent);
+        for e in entries {
+            let key = self.key(&e.key);
+            let child_path = format!("{path}.{}", e.key.as_literal().unwrap_or_default());
+            self.open_if(&e.when, indent, out);
+            self.value_after_key(&format!("{pad}{key}:"), &e.val, indent, &child_path, out);
+            self.close_if(&e.when, indent, out);
+        }
+        if path.ends_with("metadata.labels") {
+            for (k, v) in &self.helm_labels {
+                if !entries.iter().any(|e| e.key.as_literal().as_deref() == Some(k)) {
+                    let _ = writeln!(out, "{pad}{k}: {v}");
+                }
+            }
+        }
+    }
+
+    /// `prefix` is `key:` or `-`; writes the value inline or as a nested block.
+    fn value_after_key(&self, prefix: &str, v: &Val, indent: usize, path: &str, out: &mut String) {
+        match v {
+            Val::Map(m) if m.is_empty() && !path.ends_with("metadata.labels") => {
+                let _ = writeln!(out, "{prefix} {{}}");
+            }
+            Val::Seq(s) if s.is_empty() => {
+                let _ = writeln!(out, "{prefix} []");
+            }
+            Val::Map(_) => {
+                let _ = writeln!(out, "{prefix}");
+                self.block(v, indent + 2, path, out);
+            }
+            Val::Seq(_) => {
+                let _ = writeln!(out, "{prefix}");
+                self.block(v, indent, path, out);
+            }
+            Val::Str(t) if t.as_literal().is_some_and(|s| s.contains('\n') && block_ok(&s)) => {
+                let s = t.as_literal().unwrap();
+                let chomp = if !s.ends_with('\n') { "-" } else if s.ends_with("\n\n") { "+" } else { "" };
+                let ind = if s.starts_with(' ') { "2" } else { "" };
+                let _ = writeln!(out, "{prefix} |{ind}{chomp}");
+                let body = s.strip_suffix('\n').unwrap_or(&s);
+                let pad = " ".repeat(indent + 2);
+                for line in body.split('\n') {
+                    if line.is_empty() {
+                        out.push('\n');
+                    } else {
+                        let _ = writeln!(out, "{pad}{}", escape_braces(line));
+                    }
+                }
+            }
+            other => {
+                let _ = writeln!(out, "{prefix} {}", self.scalar(other).unwrap_or_default());
+            }
+        }
+    }
+
+    fn seq(&self, items: &[Item], indent: usize, path: &str, out: &mut String) {
+        let pad = " ".repeat(indent);
+        for it in items {
+            self.open_if(&it.when, indent, out);
+            match &it.val {
+                Val::Map(entries) if !entries.is_empty() && entries.iter().all(|e| e.when.is_none()) => {
+                    // `- first: x` then the rest aligned under it.
+                    let mut tmp = String::new();
+                    self.map(entries, indent + 2, path, &mut tmp);
+                    out.push_str(&pad);
+                    out.push_str("- ");
+                    out.push_str(&tmp[indent + 2..]);
+                }
+                other => self.value_after_key(&format!("{pad}-"), other, indent, path, out),
+            }
+            self.close_if(&it.when, indent, out);
+        }
+    }
+}
+
+/// Literal block style is safe for this text (no characters that need escapes, no trailing
+/// spaces that editors strip).
+fn block_ok(s: &str) -> bool {
+    !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}') && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t') || l.starts_with('\t'))
+}
+
+fn hex(n: usize, upper: bool) -> String {
+    // sha256 of random text gives 64 hex characters per round.
+    let rounds = n.div_ceil(64).max(1);
+    let parts: Vec<&str> = std::iter::repeat_n("(randAlphaNum 32 | sha256sum)", rounds).collect();
+    let joined = if rounds == 1 { "randAlphaNum 32 | sha256sum".to_string() } else { format!("print {}", parts.join(" ")) };
+    format!("{joined} | trunc {n}{}", if upper { " | upper" } else { "" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_from_input_render_literally() {
+        assert_eq!(escape_braces("a {{ .Release.Name }} b"), "a {{ \"{{\" }} .Release.Name {{ \"}}\" }} b");
+        assert_eq!(escape_braces("{{{"), "{{ \"{{\" }}{");
+    }
+
+    #[test]
+    fn scalars_are_quoted_unless_plainly_safe() {
+        let e = Emitter::default();
+        assert_eq!(e.scalar(&Val::str("latest")).unwrap(), "latest");
+        assert_eq!(e.scalar(&Val::str("yes")).unwrap(), "\"yes\"");
+        assert_eq!(e.scalar(&Val::str("300m")).unwrap(), "\"300m\"");
+        assert_eq!(e.scalar(&Val::str("a: b")).unwrap(), "\"a: b\"");
+        let t = Text(vec![Part::Param("IMAGE".into()), Part::Lit(":".into()), Part::Param("TAG".into())]);
+        assert_eq!(e.scalar(&Val::Str(t)).unwrap(), "{{ (print $.Values.parameters.IMAGE \":\" $.Values.parameters.TAG) | toJson }}");
+        assert_eq!(e.scalar(&Val::Typed("R".into())).unwrap(), "{{ $.Values.parameters.R | toJson }}");
+    }
+
+    #[test]
+    fn conditional_entries_and_nested_lists() {
+        let e = Emitter::default();
+        let v = Val::map()
+            .with("a", Val::Int(1))
+            .when(Cond::value("x.on"), "b", Val::Int(2))
+            .with("c", Val::seq([Val::map().with("name", Val::str("v")).with("m", Val::Int(3)).build()]))
+            .build();
+        assert_eq!(e.document(&v), "a: 1\n{{- if $.Values.x.on }}\nb: 2\n{{- end }}\nc:\n- name: v\n  m: 3\n");
+    }
+}

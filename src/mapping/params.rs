@@ -1,0 +1,146 @@
+//! Template parameters → `parameters.<NAME>` chart values, typed from their use and default.
+
+use super::Ctx;
+use crate::error::InputError;
+use crate::model::{Model, Outcome, ParamType, ParamValue, Text, Val, Workload};
+use serde_json::Value as J;
+use std::collections::BTreeMap;
+
+/// Keys whose values Kubernetes expects as integers / booleans (used when a typed parameter has
+/// no default to infer from).
+const INT_KEYS: &[&str] = &["replicas", "minReplicas", "minReplicaCount", "maxReplicaCount", "version", "partitions", "port", "containerPort", "targetPort", "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds", "parallelism", "completions", "activeDeadlineSeconds", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "pollingInterval", "cooldownPeriod", "min", "max", "defaultMode", "scaleAtUtilization", "minAvailable", "maxUnavailable"];
+const BOOL_KEYS: &[&str] = &["enabled", "optional", "readOnly", "suspend", "inMemoryDb", "featureFlags", "disabled", "sessionAffinity", "h2cEnabled", "tls"];
+
+#[derive(Default)]
+struct Usage {
+    typed_keys: BTreeMap<String, Vec<String>>,
+    generated: BTreeMap<String, (Text, String)>,
+}
+
+fn walk(val: &Val, key: &str, u: &mut Usage) {
+    match val {
+        Val::Typed(n) => u.typed_keys.entry(n.clone()).or_default().push(key.to_string()),
+        Val::Generated(g) => {
+            u.generated.entry(g.param.clone()).or_insert((g.secret.clone(), g.key.clone()));
+        }
+        Val::If(_, a, b) => {
+            walk(a, key, u);
+            walk(b, key, u);
+        }
+        Val::Seq(items) => items.iter().for_each(|i| walk(&i.val, key, u)),
+        Val::Map(entries) => entries.iter().for_each(|e| walk(&e.val, &e.key.as_literal().unwrap_or_default(), u)),
+        _ => {}
+    }
+}
+
+fn walk_workload(w: &Workload, u: &mut Usage) {
+    use crate::model::{Autoscaler, EnvValue, Replicas};
+    match &w.replicas {
+        Some(Replicas::Fixed(v)) | Some(Replicas::Autoscaled { fallback: v, .. }) => walk(v, "replicas", u),
+        None => {}
+    }
+    match &w.autoscaler {
+        Some(Autoscaler::Keda { spec, .. }) => walk(spec, "", u),
+        Some(Autoscaler::Hpa { min, max, metrics }) => {
+            walk(min, "min", u);
+            walk(max, "max", u);
+            metrics.iter().for_each(|m| walk(m, "", u));
+        }
+        None => {}
+    }
+    for c in w.pod.containers.iter().chain(&w.pod.init_containers) {
+        for e in &c.env {
+            match &e.value {
+                EnvValue::Value(v) => walk(v, "value", u),
+                EnvValue::From(v) => walk(v, "valueFrom", u),
+            }
+        }
+        for v in c.command.iter().chain(&c.args).chain(&c.liveness_probe).chain(&c.readiness_probe).chain(&c.lifecycle).chain(&c.volume_mounts) {
+            walk(v, "", u);
+        }
+        for (k, v) in c.resources.limits.iter().chain(&c.resources.requests) {
+            walk(v, k, u);
+        }
+    }
+    for v in w.pod.volumes.iter().chain(&w.pod.termination_grace_period_seconds).chain(&w.pod.tolerations) {
+        walk(v, "terminationGracePeriodSeconds", u);
+    }
+    if let Some(j) = &w.job {
+        for (k, v) in [("parallelism", &j.parallelism), ("completions", &j.completions), ("activeDeadlineSeconds", &j.active_deadline_seconds)] {
+            if let Some(v) = v {
+                walk(v, k, u);
+            }
+        }
+    }
+    if let Some(c) = &w.cron {
+        walk(&c.schedule, "schedule", u);
+        walk(&c.concurrency_policy, "concurrencyPolicy", u);
+        for (k, v) in [("suspend", &c.suspend), ("successfulJobsHistoryLimit", &c.successful_jobs_history_limit), ("failedJobsHistoryLimit", &c.failed_jobs_history_limit), ("startingDeadlineSeconds", &c.starting_deadline_seconds)] {
+            if let Some(v) = v {
+                walk(v, k, u);
+            }
+        }
+    }
+}
+
+/// What `${{X}}` with this default becomes (OpenShift parses it as JSON).
+pub fn typed_default(default: &str) -> Option<J> {
+    serde_json::from_str::<J>(default).ok()
+}
+
+pub fn map_parameters(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError> {
+    let mut u = Usage::default();
+    for w in &model.workloads {
+        walk_workload(w, &mut u);
+    }
+    for o in &model.objects {
+        walk(&o.body, "", &mut u);
+    }
+    for e in &model.extra {
+        walk(&e.body, "", &mut u);
+    }
+    for p in &ctx.input.parameters {
+        let keys = u.typed_keys.get(&p.name);
+        let typed = keys.is_some();
+        let raw = p.value.clone().unwrap_or_default();
+        let parsed = if typed && !raw.is_empty() { typed_default(&raw) } else { None };
+        let from_usage = || {
+            let ks = keys.map(|k| k.as_slice()).unwrap_or(&[]);
+            if ks.iter().any(|k| INT_KEYS.contains(&k.as_str())) {
+                ParamType::Integer
+            } else if ks.iter().any(|k| BOOL_KEYS.contains(&k.as_str())) {
+                ParamType::Boolean
+            } else {
+                ParamType::String
+            }
+        };
+        let (ty, default) = match (&parsed, typed) {
+            (Some(J::Number(n)), _) if n.is_i64() || n.is_u64() => (ParamType::Integer, Some(J::Number(n.clone()))),
+            (Some(J::Number(n)), _) => (ParamType::Number, Some(J::Number(n.clone()))),
+            (Some(J::Bool(b)), _) => (ParamType::Boolean, Some(J::Bool(*b))),
+            (_, true) if raw.is_empty() => (from_usage(), None),
+            _ => (ParamType::String, Some(J::String(raw.clone()))),
+        };
+        let generated_into = u.generated.get(&p.name).cloned();
+        let default = if p.generate_from.is_some() {
+            if generated_into.is_none() {
+                ctx.find("parameter.generated-elsewhere", Outcome::NeedsInput, p.pos, format!("values.yaml:parameters.{}", p.name), format!("parameter `{}` is generated by OpenShift but not used as a whole Secret value, so the chart cannot generate it once and keep it", p.name), Some(&format!("set parameters.{} at install time", p.name)));
+            }
+            // Never write a secret literal: empty means "generate" (or "required" if not generated).
+            Some(J::String(String::new()))
+        } else if p.needs_value() {
+            ctx.find("parameter.required", Outcome::NeedsInput, p.pos, format!("values.yaml:parameters.{}", p.name), format!("parameter `{}` is required and has no default: rendering fails until it is set", p.name), Some(&format!("set parameters.{} in your values file", p.name)));
+            None
+        } else {
+            default
+        };
+        if typed && parsed.is_none() && !raw.is_empty() {
+            ctx.find("parameter.typed-string", Outcome::Translated, p.pos, format!("values.yaml:parameters.{}", p.name), format!("`${{{{{}}}}}`'s default `{raw}` is not JSON, so OpenShift substitutes it as a string; so does the chart", p.name), None);
+        }
+        model.parameters.push(ParamValue { param: p.clone(), ty, typed, generated_into, default });
+    }
+    if let Some(tag) = ["IMAGE_TAG", "APP_IMAGE_TAG"].iter().find_map(|n| ctx.input.parameter(n)) {
+        model.app_version = tag.value.clone().filter(|v| !v.is_empty());
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The chart-neutral model between mapping and chart emission.
+
+pub mod finding;
+pub mod k8s;
+pub mod value;
+pub mod workload;
+
+pub use finding::{Finding, Findings, Outcome, SourceRef};
+pub use value::{Cond, Entry, Item, Part, Text, Val};
+
+use crate::source::template::Parameter;
+pub use workload::*;
+
+/// How a parameter's value is typed in values.yaml and values.schema.json.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+impl ParamType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Integer => "integer",
+            ParamType::Number => "number",
+            ParamType::Boolean => "boolean",
+        }
+    }
+}
+
+/// A template parameter as a chart value (`parameters.<NAME>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamValue {
+    pub param: Parameter,
+    pub ty: ParamType,
+    /// Referenced as `${{NAME}}` somewhere.
+    pub typed: bool,
+    /// Generated into this Secret (name, key) when not set.
+    pub generated_into: Option<(Text, String)>,
+    /// Value written to values.yaml (None = empty / required).
+    pub default: Option<serde_json::Value>,
+}
+
+/// A top-level block of values.yaml that is not a parameter (ports, autoscaling, infrastructure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuesBlock {
+    pub key: String,
+    pub comment: String,
+    pub value: ValuesNode,
+}
+
+/// A node of values.yaml with optional helm-docs comments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValuesNode {
+    Leaf(serde_json::Value),
+    Map(Vec<(String, String, ValuesNode)>),
+}
+
+impl ValuesNode {
+    pub fn map(entries: Vec<(&str, &str, ValuesNode)>) -> ValuesNode {
+        ValuesNode::Map(entries.into_iter().map(|(k, c, v)| (k.to_string(), c.to_string(), v)).collect())
+    }
+    pub fn leaf(v: impl Into<serde_json::Value>) -> ValuesNode {
+        ValuesNode::Leaf(v.into())
+    }
+    /// The plain JSON view (for evaluation and the schema).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ValuesNode::Leaf(v) => v.clone(),
+            ValuesNode::Map(m) => serde_json::Value::Object(m.iter().map(|(k, _, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+}
+
+/// An extra object the chart renders (infrastructure, service accounts), with its template file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraObject {
+    pub file: String,
+    pub body: Val,
+    pub when: Option<Cond>,
+}
+
+/// Everything the chart stage needs, and everything the report describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub chart_name: String,
+    pub app_version: Option<String>,
+    pub input_file: String,
+    pub input_sha256: String,
+    pub apps: Vec<String>,
+    pub parameters: Vec<ParamValue>,
+    pub workloads: Vec<Workload>,
+    pub objects: Vec<PassObject>,
+    pub extra: Vec<ExtraObject>,
+    pub values: Vec<ValuesBlock>,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+}

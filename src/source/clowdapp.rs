@@ -1,0 +1,577 @@
+//! The typed ClowdApp (and ClowdJobInvocation) read from template objects.
+//!
+//! Structure is typed; leaves stay as positioned YAML nodes so that the mapping stage can turn
+//! them into symbolic values and every finding can point at its line. Fields that are not part
+//! of the ClowdApp schema are recorded as findings, never dropped silently.
+
+use super::template::{err, Input};
+use super::yaml::{Key, Kind, Node, Pos};
+use crate::error::InputError;
+use crate::model::{Outcome, SourceRef};
+
+pub const API_VERSION: &str = "cloud.redhat.com/v1alpha1";
+
+#[derive(Debug, Clone)]
+pub struct ClowdApp {
+    pub name: String,
+    pub pos: Pos,
+    pub labels: Vec<(Key, Node)>,
+    pub annotations: Vec<(Key, Node)>,
+    pub env_name: Option<Node>,
+    pub deployments: Vec<Deployment>,
+    pub jobs: Vec<Job>,
+    pub kafka_topics: Vec<KafkaTopic>,
+    pub database: Option<Database>,
+    pub object_store: Vec<Node>,
+    pub in_memory_db: Option<Node>,
+    pub shared_in_memory_db_app_name: Option<Node>,
+    pub feature_flags: Option<Node>,
+    pub dependencies: Vec<Node>,
+    pub optional_dependencies: Vec<Node>,
+    pub testing: Option<Node>,
+    pub cyndi: Option<Node>,
+    pub disabled: Option<Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub name: String,
+    pub pos: Pos,
+    pub replicas: Option<Node>,
+    pub min_replicas: Option<Node>,
+    pub web: Option<Node>,
+    pub public: WebService,
+    pub private: WebService,
+    pub metrics_service: Option<Node>,
+    pub pod_spec: PodSpec,
+    pub k8s_access_level: Option<Node>,
+    pub auto_scaler: Option<Node>,
+    pub auto_scaler_simple: Option<Node>,
+    pub private_strategy: Option<Node>,
+    pub annotations: Vec<(Key, Node)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WebService {
+    pub pos: Option<Pos>,
+    pub enabled: Option<Node>,
+    pub h2c_enabled: Option<Node>,
+    pub h2c_target_port: Option<Node>,
+    pub tls: Option<Node>,
+    pub api_path: Option<Node>,
+    pub api_paths: Vec<Node>,
+    pub whitelist_paths: Vec<Node>,
+    pub session_affinity: Option<Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PodSpec {
+    pub pos: Pos,
+    pub image: Option<Node>,
+    pub command: Option<Node>,
+    pub args: Option<Node>,
+    pub env: Vec<Node>,
+    pub resources: Option<Node>,
+    pub liveness_probe: Option<Node>,
+    pub readiness_probe: Option<Node>,
+    pub volumes: Vec<Node>,
+    pub volume_mounts: Vec<Node>,
+    pub lifecycle: Option<Node>,
+    pub termination_grace_period_seconds: Option<Node>,
+    pub init_containers: Vec<InitContainer>,
+    pub sidecars: Vec<Sidecar>,
+    pub machine_pool: Option<Node>,
+    pub annotations: Vec<(Key, Node)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InitContainer {
+    pub pos: Pos,
+    pub name: Option<String>,
+    pub image: Option<Node>,
+    pub command: Option<Node>,
+    pub args: Option<Node>,
+    pub env: Vec<Node>,
+    pub inherit_env: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sidecar {
+    pub pos: Pos,
+    pub name: String,
+    pub enabled: Option<Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// May hold parameters (Koku: `db-migrate-cji-${DBM_IMAGE_TAG}-${DBM_INVOCATION}`).
+    pub name: Node,
+    pub pos: Pos,
+    pub schedule: Option<Node>,
+    pub pod_spec: PodSpec,
+    pub disabled: Option<Node>,
+    pub parallelism: Option<Node>,
+    pub completions: Option<Node>,
+    pub restart_policy: Option<Node>,
+    pub concurrency_policy: Option<Node>,
+    pub suspend: Option<Node>,
+    pub successful_jobs_history_limit: Option<Node>,
+    pub failed_jobs_history_limit: Option<Node>,
+    pub starting_deadline_seconds: Option<Node>,
+    pub active_deadline_seconds: Option<Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KafkaTopic {
+    pub pos: Pos,
+    pub topic_name: Node,
+    pub partitions: Option<Node>,
+    pub replicas: Option<Node>,
+    pub config: Vec<(Key, Node)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub pos: Pos,
+    pub name: Option<Node>,
+    pub version: Option<Node>,
+    pub shared_db_app_name: Option<Node>,
+    pub db_volume_size: Option<Node>,
+    pub db_resource_size: Option<Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobInvocation {
+    pub name: Node,
+    pub pos: Pos,
+    pub app_name: String,
+    pub jobs: Vec<Node>,
+    pub disabled: Option<Node>,
+    pub run_on_not_ready: Option<Node>,
+    pub testing: Option<Node>,
+}
+
+/// Reads the keys of one mapping, remembering which were understood.
+struct Fields<'a> {
+    node: &'a Node,
+    what: &'static str,
+    used: Vec<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(input: &Input, node: &'a Node, what: &'static str) -> Result<Fields<'a>, InputError> {
+        if !node.is_map() {
+            return Err(err(&input.file, node.pos, format!("{what} must be a mapping, found a {}", node.type_name())));
+        }
+        Ok(Fields { node, what, used: Vec::new() })
+    }
+    fn get(&mut self, key: &'static str) -> Option<&'a Node> {
+        self.used.push(key);
+        self.node.get(key).filter(|n| !n.is_null())
+    }
+    fn map(&mut self, input: &Input, key: &'static str) -> Result<Option<&'a Node>, InputError> {
+        match self.get(key) {
+            Some(n) if !n.is_map() => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a mapping, found a {}", self.what, n.type_name()))),
+            other => Ok(other),
+        }
+    }
+    fn list(&mut self, input: &Input, key: &'static str) -> Result<&'a [Node], InputError> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(n) if n.is_seq() => Ok(n.items()),
+            Some(n) => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a list, found a {}", self.what, n.type_name()))),
+        }
+    }
+    /// A scalar (string, number, bool, or a `${{X}}` reference).
+    fn scalar(&mut self, input: &Input, key: &'static str) -> Result<Option<&'a Node>, InputError> {
+        match self.get(key) {
+            Some(n) if n.is_map() || n.is_seq() => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a single value, found a {}", self.what, n.type_name()))),
+            other => Ok(other),
+        }
+    }
+    fn string(&mut self, input: &Input, key: &'static str) -> Result<Option<String>, InputError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(n) => match &n.kind {
+                Kind::Str(s) => Ok(Some(s.clone())),
+                _ => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a string, found a {}", self.what, n.type_name()))),
+            },
+        }
+    }
+    fn annotations(&mut self, input: &Input, key: &'static str) -> Result<Vec<(Key, Node)>, InputError> {
+        Ok(self.map(input, key)?.map(|m| m.entries().to_vec()).unwrap_or_default())
+    }
+    /// Every key not read becomes an `unsupported` finding.
+    fn finish(self, input: &mut Input, target: &str, why: &str) {
+        for (k, _) in self.node.entries() {
+            if !self.used.contains(&k.text.as_str()) {
+                let src = input.src(k.pos);
+                input
+                    .findings
+                    .add("input.unknown-field", Outcome::Unsupported, src, target.to_string(), format!("`{}` is not a field of {}; {why}", k.text, self.what))
+                    .hint("remove it, or add the setting to the chart with an overlay (--overrides)");
+            }
+        }
+    }
+}
+
+/// Read every ClowdApp and ClowdJobInvocation; the other objects stay in `input.objects`.
+pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>), InputError> {
+    let mut apps = Vec::new();
+    let mut cjis = Vec::new();
+    let objects = std::mem::take(&mut input.objects);
+    let mut rest = Vec::new();
+    for obj in objects {
+        let kind = obj.get("kind").and_then(Node::as_str).unwrap_or("");
+        let api = obj.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+        let api_pos = obj.get("apiVersion").map(|n| n.pos).unwrap_or(obj.pos);
+        match kind {
+            "ClowdApp" | "ClowdJobInvocation" if api != API_VERSION => {
+                return Err(err(&input.file, api_pos, format!("{kind} has apiVersion `{api}`; expected {API_VERSION}")).hint(format!("set apiVersion: {API_VERSION}")));
+            }
+            "ClowdApp" => apps.push(read_app(input, &obj)?),
+            "ClowdJobInvocation" => cjis.push(read_cji(input, &obj)?),
+            "ClowdEnvironment" => {
+                let src = input.src(obj.pos);
+                input.findings.add("input.clowdenvironment", Outcome::Unsupported, src, "-", "a ClowdEnvironment inside the template is not converted").hint("pass it with --environment to use its ports and resource defaults");
+            }
+            _ => rest.push(obj),
+        }
+    }
+    input.objects = rest;
+    if apps.is_empty() {
+        return Err(InputError::whole(&input.file, "no ClowdApp found in the input (expected an object with kind: ClowdApp)")
+            .hint("clowd2helm converts ClowdApps; check that the template's `objects` list contains one"));
+    }
+    let mut names: Vec<(&str, Pos)> = Vec::new();
+    for a in &apps {
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == a.name) {
+            return Err(err(&input.file, a.pos, format!("ClowdApp `{}` is defined twice (first on line {})", a.name, first.line)));
+        }
+        names.push((&a.name, a.pos));
+    }
+    Ok((apps, cjis))
+}
+
+fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), InputError> {
+    let md = obj.get("metadata").filter(|m| m.is_map());
+    let name = md.and_then(|m| m.get("name")).filter(|n| !n.is_null());
+    match name {
+        Some(n) if matches!(n.kind, Kind::Str(ref s) if !s.is_empty()) => Ok((n.clone(), n.pos)),
+        Some(n) => Err(err(&input.file, n.pos, format!("{kind} metadata.name must be a non-empty string, found a {}", n.type_name()))),
+        None => Err(err(&input.file, md.map(|m| m.pos).unwrap_or(obj.pos), format!("{kind} has no metadata.name")).hint("give the object a name")),
+    }
+}
+
+fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
+    let (name_node, pos) = metadata_name(input, obj, "ClowdApp")?;
+    let name = name_node.as_str().unwrap_or_default().to_string();
+    if name.contains("${") && input.declared.iter().any(|p| name.contains(&format!("${{{p}}}"))) {
+        return Err(err(&input.file, pos, "the ClowdApp name must be literal text, not a template parameter").hint("Clowder derives every object name from it; write the name out"));
+    }
+    let md = obj.get("metadata").unwrap();
+    let mut mdf = Fields::new(input, md, "ClowdApp metadata")?;
+    mdf.get("name");
+    mdf.get("namespace");
+    let labels = mdf.annotations(input, "labels")?;
+    let annotations = mdf.annotations(input, "annotations")?;
+    mdf.finish(input, "-", "Clowder does not copy it onto generated objects");
+
+    let spec = obj.get("spec").ok_or_else(|| err(&input.file, obj.pos, format!("ClowdApp `{name}` has no spec")))?;
+    let mut f = Fields::new(input, spec, "ClowdApp spec")?;
+    let env_name = f.scalar(input, "envName")?.cloned();
+    let mut deployments = Vec::new();
+    for d in f.list(input, "deployments")? {
+        let dep = read_deployment(input, d)?;
+        if let Some(first) = deployments.iter().find(|x: &&Deployment| x.name == dep.name) {
+            return Err(err(&input.file, dep.pos, format!("deployment name `{}` is used twice in ClowdApp `{name}` (first on line {})", dep.name, first.pos.line)).hint("deployment names must be unique within a ClowdApp"));
+        }
+        deployments.push(dep);
+    }
+    let mut jobs: Vec<Job> = Vec::new();
+    for j in f.list(input, "jobs")? {
+        let job = read_job(input, j)?;
+        if let Some(first) = jobs.iter().find(|x| x.name.kind == job.name.kind) {
+            return Err(err(&input.file, job.pos, format!("job name `{}` is used twice (first on line {})", job.name.scalar_text().unwrap_or_default(), first.pos.line)));
+        }
+        jobs.push(job);
+    }
+    let mut kafka_topics = Vec::new();
+    for t in f.list(input, "kafkaTopics")? {
+        kafka_topics.push(read_topic(input, t)?);
+    }
+    let database = match f.map(input, "database")? {
+        Some(d) => Some(read_database(input, d)?),
+        None => None,
+    };
+    let object_store = f.list(input, "objectStore")?.to_vec();
+    let in_memory_db = f.scalar(input, "inMemoryDb")?.cloned();
+    let shared_in_memory_db_app_name = f.scalar(input, "sharedInMemoryDbAppName")?.cloned();
+    let feature_flags = f.scalar(input, "featureFlags")?.cloned();
+    let dependencies = f.list(input, "dependencies")?.to_vec();
+    let optional_dependencies = f.list(input, "optionalDependencies")?.to_vec();
+    let testing = f.map(input, "testing")?.cloned();
+    let cyndi = f.map(input, "cyndi")?.cloned();
+    let disabled = f.scalar(input, "disabled")?.cloned();
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(ClowdApp {
+        name,
+        pos,
+        labels,
+        annotations,
+        env_name,
+        deployments,
+        jobs,
+        kafka_topics,
+        database,
+        object_store,
+        in_memory_db,
+        shared_in_memory_db_app_name,
+        feature_flags,
+        dependencies,
+        optional_dependencies,
+        testing,
+        cyndi,
+        disabled,
+    })
+}
+
+fn read_web(input: &mut Input, node: Option<&Node>) -> Result<WebService, InputError> {
+    let Some(n) = node else { return Ok(WebService::default()) };
+    let mut f = Fields::new(input, n, "a webServices entry")?;
+    let w = WebService {
+        pos: Some(n.pos),
+        enabled: f.scalar(input, "enabled")?.cloned(),
+        h2c_enabled: f.scalar(input, "h2cEnabled")?.cloned(),
+        h2c_target_port: f.scalar(input, "h2cTargetPort")?.cloned(),
+        tls: f.scalar(input, "tls")?.cloned(),
+        api_path: f.scalar(input, "apiPath")?.cloned(),
+        api_paths: f.list(input, "apiPaths")?.to_vec(),
+        whitelist_paths: f.list(input, "whitelistPaths")?.to_vec(),
+        session_affinity: f.scalar(input, "sessionAffinity")?.cloned(),
+    };
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(w)
+}
+
+fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError> {
+    let mut f = Fields::new(input, d, "a ClowdApp deployment")?;
+    let name = f.string(input, "name")?.ok_or_else(|| err(&input.file, d.pos, "deployment without a `name`").hint("every entry of spec.deployments needs a name"))?;
+    let pos = d.get("name").map(|n| n.pos).unwrap_or(d.pos);
+    if input.declared.iter().any(|p| name.contains(&format!("${{{p}}}"))) {
+        return Err(err(&input.file, pos, format!("deployment name `{name}` must be literal text, not a template parameter")));
+    }
+    let replicas = f.scalar(input, "replicas")?.cloned();
+    let min_replicas = f.scalar(input, "minReplicas")?.cloned();
+    let web = f.scalar(input, "web")?.cloned();
+    let (public, private, metrics_service) = match f.map(input, "webServices")? {
+        Some(ws) => {
+            let mut wf = Fields::new(input, ws, "webServices")?;
+            let public = read_web(input, wf.map(input, "public")?)?;
+            let private = read_web(input, wf.map(input, "private")?)?;
+            let metrics = wf.get("metrics").cloned();
+            wf.finish(input, "-", "Clowder's CRD prunes it");
+            (public, private, metrics)
+        }
+        None => (WebService::default(), WebService::default(), None),
+    };
+    let pod = f.map(input, "podSpec")?.ok_or_else(|| err(&input.file, pos, format!("deployment `{name}` has no podSpec")).hint("podSpec (with at least an image) is required"))?;
+    let pod_spec = read_pod_spec(input, pod)?;
+    let k8s_access_level = f.scalar(input, "k8sAccessLevel")?.cloned();
+    let auto_scaler = f.map(input, "autoScaler")?.cloned();
+    let auto_scaler_simple = f.map(input, "autoScalerSimple")?.cloned();
+    let private_strategy = match f.map(input, "deploymentStrategy")? {
+        Some(s) => {
+            let mut sf = Fields::new(input, s, "deploymentStrategy")?;
+            let p = sf.scalar(input, "privateStrategy")?.cloned();
+            sf.finish(input, "-", "Clowder's CRD prunes it");
+            p
+        }
+        None => None,
+    };
+    let annotations = match f.map(input, "metadata")? {
+        Some(m) => {
+            let mut mf = Fields::new(input, m, "deployment metadata")?;
+            let a = mf.annotations(input, "annotations")?;
+            mf.finish(input, "-", "only annotations are read by Clowder");
+            a
+        }
+        None => Vec::new(),
+    };
+    f.finish(input, &format!("deployment {name}"), "Clowder's CRD prunes it");
+    Ok(Deployment { name, pos, replicas, min_replicas, web, public, private, metrics_service, pod_spec, k8s_access_level, auto_scaler, auto_scaler_simple, private_strategy, annotations })
+}
+
+fn read_env_list(input: &Input, f: &mut Fields, key: &'static str) -> Result<Vec<Node>, InputError> {
+    let list = f.list(input, key)?;
+    for e in list {
+        if !e.is_map() {
+            return Err(err(&input.file, e.pos, format!("each `{key}` entry must be a mapping with name and value, found a {}", e.type_name())));
+        }
+        match e.get("name") {
+            Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => {}
+            Some(n) => return Err(err(&input.file, n.pos, format!("env var name must be a non-empty string, found a {}", n.type_name()))),
+            None => return Err(err(&input.file, e.pos, "env var without a `name`")),
+        }
+    }
+    Ok(list.to_vec())
+}
+
+fn read_command(input: &Input, f: &mut Fields, key: &'static str) -> Result<Option<Node>, InputError> {
+    match f.get(key) {
+        None => Ok(None),
+        Some(n) if n.is_seq() => Ok(Some(n.clone())),
+        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found a {}", n.type_name())).hint(format!("write `{key}: [\"...\"]`"))),
+    }
+}
+
+/// Fields Kubernetes knows but Clowder's podSpec schema does not: the API server prunes them.
+const PRUNED_POD_FIELDS: &[&str] = &["securityContext", "serviceAccount", "serviceAccountName", "nodeSelector", "tolerations", "affinity", "imagePullSecrets", "ports", "startupProbe", "hostAliases", "name", "imagePullPolicy", "priorityClassName", "dnsPolicy", "hostNetwork"];
+
+fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
+    let mut f = Fields::new(input, p, "podSpec")?;
+    let image = f.scalar(input, "image")?.cloned();
+    let command = read_command(input, &mut f, "command")?;
+    let args = read_command(input, &mut f, "args")?;
+    let env = read_env_list(input, &mut f, "env")?;
+    let resources = f.map(input, "resources")?.cloned();
+    let liveness_probe = f.map(input, "livenessProbe")?.cloned();
+    let readiness_probe = f.map(input, "readinessProbe")?.cloned();
+    let volumes = f.list(input, "volumes")?.to_vec();
+    let volume_mounts = f.list(input, "volumeMounts")?.to_vec();
+    let lifecycle = f.map(input, "lifecycle")?.cloned();
+    let termination_grace_period_seconds = f.scalar(input, "terminationGracePeriodSeconds")?.cloned();
+    let mut init_containers = Vec::new();
+    for ic in f.list(input, "initContainers")? {
+        let mut icf = Fields::new(input, ic, "an initContainers entry")?;
+        let name = icf.string(input, "name")?;
+        let c = InitContainer {
+            pos: ic.pos,
+            name,
+            image: icf.scalar(input, "image")?.cloned(),
+            command: read_command(input, &mut icf, "command")?,
+            args: read_command(input, &mut icf, "args")?,
+            env: read_env_list(input, &mut icf, "env")?,
+            inherit_env: match icf.get("inheritEnv").map(|n| &n.kind) {
+                None | Some(Kind::Bool(false)) => false,
+                Some(Kind::Bool(true)) => true,
+                Some(_) => return Err(err(&input.file, ic.get("inheritEnv").unwrap().pos, "`inheritEnv` must be true or false")),
+            },
+        };
+        icf.finish(input, "-", "Clowder init containers take only name, image, command, args, env and inheritEnv (resources and mounts come from the main container)");
+        init_containers.push(c);
+    }
+    if init_containers.len() > 1 {
+        if let Some(ic) = init_containers.iter().find(|c| c.name.as_deref().unwrap_or("").is_empty()) {
+            return Err(err(&input.file, ic.pos, "init container without a name; a name is required when there is more than one").hint("Clowder's admission webhook rejects this too"));
+        }
+    }
+    let mut sidecars = Vec::new();
+    for s in f.list(input, "sidecars")? {
+        let mut sf = Fields::new(input, s, "a sidecars entry")?;
+        let name = sf.string(input, "name")?.unwrap_or_default();
+        if name != "token-refresher" && name != "otel-collector" {
+            return Err(err(&input.file, s.pos, format!("sidecar `{name}` is not one Clowder knows (token-refresher, otel-collector)")));
+        }
+        let enabled = sf.scalar(input, "enabled")?.cloned();
+        for k in ["image", "configMap", "envVars", "memoryRequest", "memoryLimit", "volumeMounts"] {
+            sf.used.push(k);
+        }
+        sf.finish(input, "-", "not a sidecar field");
+        sidecars.push(Sidecar { pos: s.pos, name, enabled });
+    }
+    let machine_pool = f.scalar(input, "machinePool")?.cloned();
+    let annotations = match f.map(input, "metadata")? {
+        Some(m) => {
+            let mut mf = Fields::new(input, m, "podSpec metadata")?;
+            let a = mf.annotations(input, "annotations")?;
+            mf.finish(input, "-", "only pod annotations are read by Clowder");
+            a
+        }
+        None => Vec::new(),
+    };
+    // Report pruned Kubernetes fields with a specific explanation, then anything else.
+    for (k, _) in p.entries() {
+        if PRUNED_POD_FIELDS.contains(&k.text.as_str()) {
+            f.used.push(PRUNED_POD_FIELDS.iter().find(|x| **x == k.text).unwrap());
+            let src = input.src(k.pos);
+            input
+                .findings
+                .add("podspec.pruned-field", Outcome::Unsupported, src, "-", format!("podSpec.{} is not in Clowder's podSpec schema: the API server pruned it, so Clowder never ran it; it is not rendered", k.text))
+                .hint("if the workload needs it, add it with an overlay (--overrides)");
+        }
+    }
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(PodSpec { pos: p.pos, image, command, args, env, resources, liveness_probe, readiness_probe, volumes, volume_mounts, lifecycle, termination_grace_period_seconds, init_containers, sidecars, machine_pool, annotations })
+}
+
+fn read_job(input: &mut Input, j: &Node) -> Result<Job, InputError> {
+    let mut f = Fields::new(input, j, "a ClowdApp job")?;
+    let name = f.get("name").cloned().filter(|n| n.as_str().is_some_and(|s| !s.is_empty())).ok_or_else(|| err(&input.file, j.pos, "job without a `name`"))?;
+    let pod = f.map(input, "podSpec")?.ok_or_else(|| err(&input.file, j.pos, "job has no podSpec"))?;
+    let pod_spec = read_pod_spec(input, pod)?;
+    let job = Job {
+        pos: name.pos,
+        name: name.clone(),
+        schedule: f.scalar(input, "schedule")?.cloned(),
+        pod_spec,
+        disabled: f.scalar(input, "disabled")?.cloned(),
+        parallelism: f.scalar(input, "parallelism")?.cloned(),
+        completions: f.scalar(input, "completions")?.cloned(),
+        restart_policy: f.scalar(input, "restartPolicy")?.cloned(),
+        concurrency_policy: f.scalar(input, "concurrencyPolicy")?.cloned(),
+        suspend: f.scalar(input, "suspend")?.cloned(),
+        successful_jobs_history_limit: f.scalar(input, "successfulJobsHistoryLimit")?.cloned(),
+        failed_jobs_history_limit: f.scalar(input, "failedJobsHistoryLimit")?.cloned(),
+        starting_deadline_seconds: f.scalar(input, "startingDeadlineSeconds")?.cloned(),
+        active_deadline_seconds: f.scalar(input, "activeDeadlineSeconds")?.cloned(),
+    };
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(job)
+}
+
+fn read_topic(input: &mut Input, t: &Node) -> Result<KafkaTopic, InputError> {
+    let mut f = Fields::new(input, t, "a kafkaTopics entry")?;
+    let topic_name = f.scalar(input, "topicName")?.cloned().ok_or_else(|| err(&input.file, t.pos, "kafka topic without `topicName`"))?;
+    let partitions = f.scalar(input, "partitions")?.cloned();
+    let replicas = f.scalar(input, "replicas")?.cloned();
+    let config = f.annotations(input, "config")?;
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(KafkaTopic { pos: t.pos, topic_name, partitions, replicas, config })
+}
+
+fn read_database(input: &mut Input, d: &Node) -> Result<Database, InputError> {
+    let mut f = Fields::new(input, d, "database")?;
+    let db = Database {
+        pos: d.pos,
+        name: f.scalar(input, "name")?.cloned(),
+        version: f.scalar(input, "version")?.cloned(),
+        shared_db_app_name: f.scalar(input, "sharedDbAppName")?.cloned(),
+        db_volume_size: f.scalar(input, "dbVolumeSize")?.cloned(),
+        db_resource_size: f.scalar(input, "dbResourceSize")?.cloned(),
+    };
+    if let (Some(n), Some(_)) = (&db.name, &db.shared_db_app_name) {
+        return Err(err(&input.file, n.pos, "database `name` and `sharedDbAppName` cannot both be set").hint("Clowder's admission webhook rejects this; keep one"));
+    }
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(db)
+}
+
+fn read_cji(input: &mut Input, obj: &Node) -> Result<JobInvocation, InputError> {
+    let (name, pos) = metadata_name(input, obj, "ClowdJobInvocation")?;
+    let spec = obj.get("spec").ok_or_else(|| err(&input.file, obj.pos, "ClowdJobInvocation has no spec"))?;
+    let mut f = Fields::new(input, spec, "ClowdJobInvocation spec")?;
+    let app_name = f.string(input, "appName")?.ok_or_else(|| err(&input.file, spec.pos, "ClowdJobInvocation has no spec.appName"))?;
+    let jobs = f.list(input, "jobs")?.to_vec();
+    let disabled = f.scalar(input, "disabled")?.cloned();
+    let run_on_not_ready = f.scalar(input, "runOnNotReady")?.cloned();
+    let testing = f.map(input, "testing")?.cloned();
+    f.finish(input, "-", "Clowder's CRD prunes it");
+    Ok(JobInvocation { name, pos, app_name, jobs, disabled, run_on_not_ready, testing })
+}
+
+impl Input {
+    pub fn src_of(&self, n: &Node) -> SourceRef {
+        self.src(n.pos)
+    }
+}

@@ -1,0 +1,7 @@
+//! Reading the input: YAML with positions, the OpenShift Template, ClowdApps and other objects.
+
+pub mod clowdapp;
+pub mod process;
+pub mod sym;
+pub mod template;
+pub mod yaml;

@@ -1,0 +1,243 @@
+//! The OpenShift `Template` wrapper: parameters, labels and the objects it carries.
+//! A bare ClowdApp, a `List` or a multi-document stream are accepted as well.
+
+use super::yaml::{self, Key, Kind, Node, Pos};
+use crate::error::InputError;
+use crate::model::{Findings, Outcome, SourceRef};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    /// Default value (`value:`); OpenShift parameters are strings.
+    pub value: Option<String>,
+    pub required: bool,
+    /// `generate: expression` with its `from` pattern.
+    pub generate_from: Option<String>,
+    pub pos: Pos,
+}
+
+impl Parameter {
+    /// Required, and nothing (default or generator) supplies a value.
+    pub fn needs_value(&self) -> bool {
+        self.required && self.value.as_deref().unwrap_or("").is_empty() && self.generate_from.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub file: String,
+    pub text_sha256: String,
+    pub template_name: Option<String>,
+    pub parameters: Vec<Parameter>,
+    pub declared: BTreeSet<String>,
+    /// Template `labels`, merged into every object.
+    pub labels: Vec<(Key, Node)>,
+    pub objects: Vec<Node>,
+    pub findings: Findings,
+}
+
+impl Input {
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+    pub fn src(&self, pos: Pos) -> SourceRef {
+        SourceRef { file: self.file.clone(), line: pos.line.max(1), column: Some(pos.col.max(1)) }
+    }
+}
+
+pub fn err(file: &str, pos: Pos, msg: impl Into<String>) -> InputError {
+    InputError::at(file, pos.line, pos.col, msg)
+}
+
+/// Parse `text` (read from `file`) into an [`Input`].
+pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
+    let docs = yaml::load_documents(file, text)?;
+    let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
+    if docs.is_empty() {
+        return Err(InputError::whole(file, "the input is empty: no YAML document found")
+            .hint("pass a file holding an OpenShift Template with a ClowdApp, or a ClowdApp"));
+    }
+    let mut input = Input {
+        file: file.to_string(),
+        text_sha256: sha256_hex(text.as_bytes()),
+        template_name: None,
+        parameters: Vec::new(),
+        declared: BTreeSet::new(),
+        labels: Vec::new(),
+        objects: Vec::new(),
+        findings: Findings::default(),
+    };
+    for doc in docs {
+        read_document(&mut input, doc)?;
+    }
+    Ok(input)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
+    let file = input.file.clone();
+    if !doc.is_map() {
+        return Err(err(&file, doc.pos, format!("expected a Kubernetes object (a mapping), found a {}", doc.type_name())));
+    }
+    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
+    match kind {
+        "Template" => {
+            let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+            if api != "template.openshift.io/v1" && api != "v1" {
+                let pos = doc.get("apiVersion").map(|n| n.pos).unwrap_or(doc.pos);
+                return Err(err(&file, pos, format!("Template has apiVersion `{api}`; expected template.openshift.io/v1"))
+                    .hint("set apiVersion: template.openshift.io/v1"));
+            }
+            input.template_name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
+            for (k, v) in doc.entries() {
+                match k.text.as_str() {
+                    "apiVersion" | "kind" | "metadata" => {}
+                    "parameters" => read_parameters(input, v)?,
+                    "objects" => {
+                        if !v.is_seq() && !v.is_null() {
+                            return Err(err(&file, v.pos, format!("`objects` must be a list, found a {}", v.type_name())));
+                        }
+                        for o in v.items() {
+                            if !o.is_map() {
+                                return Err(err(&file, o.pos, format!("each template object must be a mapping, found a {}", o.type_name())));
+                            }
+                            input.objects.push(o.clone());
+                        }
+                    }
+                    "labels" => {
+                        if !v.is_map() {
+                            return Err(err(&file, v.pos, "template `labels` must be a mapping"));
+                        }
+                        input.labels.extend(v.entries().iter().cloned());
+                    }
+                    "message" => {
+                        input.findings.add("template.message", Outcome::Approximated, input.src(k.pos), "templates/NOTES.txt", "the template `message` is shown only by `oc process`; it is not carried into the chart").hint("copy anything users must read into the chart README or NOTES.txt");
+                    }
+                    other => {
+                        input.findings.add("input.unknown-field", Outcome::Unsupported, input.src(k.pos), "-", format!("Template field `{other}` is not a Template field and is ignored"));
+                    }
+                }
+            }
+        }
+        "List" => {
+            for o in doc.get("items").map(Node::items).unwrap_or(&[]) {
+                read_document(input, o.clone())?;
+            }
+        }
+        "" => {
+            let pos = doc.get("kind").map(|n| n.pos).unwrap_or(doc.pos);
+            return Err(err(&file, pos, "object has no `kind`").hint("every document must be a Kubernetes object with apiVersion and kind"));
+        }
+        _ => input.objects.push(doc),
+    }
+    Ok(())
+}
+
+fn scalar_string(file: &str, n: &Node, what: &str) -> Result<String, InputError> {
+    n.scalar_text()
+        .ok_or_else(|| err(file, n.pos, format!("{what} must be a string, found a {}", n.type_name())))
+}
+
+fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
+    let file = input.file.clone();
+    if list.is_null() {
+        return Ok(());
+    }
+    if !list.is_seq() {
+        return Err(err(&file, list.pos, format!("`parameters` must be a list, found a {}", list.type_name())));
+    }
+    for p in list.items() {
+        if !p.is_map() {
+            return Err(err(&file, p.pos, format!("each parameter must be a mapping, found a {}", p.type_name())));
+        }
+        let mut param = Parameter { name: String::new(), display_name: None, description: None, value: None, required: false, generate_from: None, pos: p.pos };
+        let mut generate = None;
+        for (k, v) in p.entries() {
+            match k.text.as_str() {
+                "name" => param.name = scalar_string(&file, v, "parameter `name`")?,
+                "displayName" => param.display_name = Some(scalar_string(&file, v, "`displayName`")?),
+                "description" => param.description = Some(scalar_string(&file, v, "`description`")?),
+                "value" => param.value = if v.is_null() { None } else { Some(scalar_string(&file, v, "parameter `value`")?) },
+                "required" => {
+                    param.required = match v.kind {
+                        Kind::Bool(b) => b,
+                        _ => return Err(err(&file, v.pos, format!("parameter `required` must be true or false, found a {}", v.type_name()))),
+                    }
+                }
+                "generate" => generate = Some((scalar_string(&file, v, "`generate`")?, v.pos)),
+                "from" => param.generate_from = Some(scalar_string(&file, v, "`from`")?),
+                other => {
+                    let suggestion = match other.to_ascii_lowercase().as_str() {
+                        "displayname" => " (did you mean `displayName`?)",
+                        "desc" | "descripton" => " (did you mean `description`?)",
+                        _ => "",
+                    };
+                    input
+                        .findings
+                        .add("parameter.unknown-field", Outcome::Unsupported, input.src(k.pos), "values.yaml", format!("parameter field `{other}` is not an OpenShift parameter field and is ignored{suggestion}"))
+                        .hint("fix the field name in the template; OpenShift ignores it too");
+                }
+            }
+        }
+        if param.name.is_empty() {
+            return Err(err(&file, p.pos, "parameter without a `name`").hint("give every parameter a name"));
+        }
+        if !param.name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            return Err(err(&file, p.pos, format!("parameter name `{}` may only contain letters, digits and `_`", param.name)));
+        }
+        match generate {
+            Some((g, _)) if g == "expression" => {
+                if param.generate_from.is_none() {
+                    return Err(err(&file, p.pos, format!("parameter `{}` has `generate: expression` but no `from` pattern", param.name)));
+                }
+            }
+            Some((g, pos)) => return Err(err(&file, pos, format!("unknown generator `{g}`; OpenShift only knows `expression`"))),
+            None => param.generate_from = None,
+        }
+        if let Some(first) = input.parameters.iter().find(|q| q.name == param.name) {
+            let same = first.value == param.value && first.required == param.required;
+            let f = input.findings.add(
+                "parameter.duplicate",
+                if same { Outcome::Translated } else { Outcome::NeedsInput },
+                input.src(p.pos),
+                format!("values.yaml:parameters.{}", param.name),
+                format!("parameter `{}` is declared twice (first on line {}); the first declaration is used{}", param.name, first.pos.line, if same { " (both agree)" } else { " and the two disagree" }),
+            );
+            f.hint("remove the duplicate declaration upstream");
+            continue;
+        }
+        input.declared.insert(param.name.clone());
+        input.parameters.push(param);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_parameters_and_flags_unknown_fields() {
+        let t = "apiVersion: template.openshift.io/v1\nkind: Template\nobjects: []\nparameters:\n- name: A\n  value: \"3\"\n- name: B\n  displayname: Bee\n  required: true\n- name: A\n  value: \"3\"\n";
+        let i = parse("t.yaml", t).unwrap();
+        assert_eq!(i.parameters.len(), 2);
+        assert_eq!(i.parameters[0].value.as_deref(), Some("3"));
+        assert!(i.parameters[1].needs_value());
+        let rules: Vec<_> = i.findings.list.iter().map(|f| (f.rule.as_str(), f.source.line)).collect();
+        assert_eq!(rules, vec![("parameter.unknown-field", 8), ("parameter.duplicate", 10)]);
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        let e = parse("e.yaml", "\n# nothing\n").unwrap_err();
+        assert!(e.message.contains("empty"));
+    }
+}
