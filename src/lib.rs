@@ -10,6 +10,7 @@ pub mod model;
 pub mod regen;
 pub mod report;
 pub mod source;
+pub mod tools;
 
 use error::{Error, Result};
 use std::path::Path;

@@ -46,31 +46,49 @@ fn render_objects(e: &Emitter, objects: &[K8sObject]) -> String {
     out
 }
 
+/// One template file and the objects it renders (overlays patch these before rendering).
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub path: String,
+    pub objects: Vec<K8sObject>,
+}
+
+/// Every object template of the chart, grouped by file, in a stable order.
+pub fn template_files(model: &Model) -> Vec<TemplateFile> {
+    let mut out: Vec<TemplateFile> = Vec::new();
+    for w in &model.workloads {
+        out.push(TemplateFile { path: format!("templates/{}", w.file), objects: workload_objects(w) });
+    }
+    for o in &model.objects {
+        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: None }] });
+    }
+    for x in &model.extra {
+        let path = format!("templates/{}", x.file);
+        let obj = K8sObject { body: x.body.clone(), when: x.when.clone() };
+        match out.iter_mut().find(|f| f.path == path) {
+            Some(f) => f.objects.push(obj),
+            None => out.push(TemplateFile { path, objects: vec![obj] }),
+        }
+    }
+    out
+}
+
 pub fn build(model: &Model, chart_version: &str) -> Files {
+    build_with(model, chart_version, &template_files(model), &values::values_yaml(model))
+}
+
+/// Build the files from (possibly patched) templates and values.yaml text.
+pub fn build_with(model: &Model, chart_version: &str, templates: &[TemplateFile], values_yaml: &str) -> Files {
     let e = emitter(model);
     let mut files = Files::new();
     files.insert("Chart.yaml".into(), chart_yaml(model, chart_version));
-    files.insert("values.yaml".into(), values::values_yaml(model));
+    files.insert("values.yaml".into(), values_yaml.to_string());
     files.insert("values.schema.json".into(), schema::values_schema(model));
     files.insert(".helmignore".into(), ".clowd2helm/\nGAP_REPORT.md\ngap-report.json\n".into());
     files.insert("templates/_helpers.tpl".into(), helpers(model));
     files.insert("templates/NOTES.txt".into(), notes(model));
-    for w in &model.workloads {
-        files.insert(format!("templates/{}", w.file), render_objects(&e, &workload_objects(w)));
-    }
-    for o in &model.objects {
-        files.insert(format!("templates/{}", o.file), render_objects(&e, &[K8sObject { body: o.body.clone(), when: None }]));
-    }
-    for x in &model.extra {
-        let path = format!("templates/{}", x.file);
-        let objs = [K8sObject { body: x.body.clone(), when: x.when.clone() }];
-        let text = render_objects(&e, &objs);
-        match files.get_mut(&path) {
-            Some(existing) => existing.push_str(text.strip_prefix(HEADER).unwrap_or(&text)),
-            None => {
-                files.insert(path, text);
-            }
-        }
+    for t in templates {
+        files.insert(t.path.clone(), render_objects(&e, &t.objects));
     }
     files
 }

@@ -150,6 +150,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
         objects: Vec::new(),
         extra: Vec::new(),
         values: Vec::new(),
+        infrastructure: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
     };

@@ -91,6 +91,7 @@ pub fn pod_template(p: &Pod) -> Val {
 }
 
 /// One object of a workload's template file, with the condition under which it renders.
+#[derive(Debug, Clone, PartialEq)]
 pub struct K8sObject {
     pub body: Val,
     pub when: Option<Cond>,

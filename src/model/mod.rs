@@ -96,6 +96,26 @@ pub struct Model {
     pub objects: Vec<PassObject>,
     pub extra: Vec<ExtraObject>,
     pub values: Vec<ValuesBlock>,
+    /// What Clowder's providers supplied and the chart (or the operator) must now supply.
+    pub infrastructure: Vec<InfraNeed>,
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
+}
+
+/// A service Clowder provided at run time (database, Kafka, ...), now the chart's or the operator's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InfraNeed {
+    /// Clowder provider: `database`, `kafka`, `objectStore`, `inMemoryDb`, `featureFlags`,
+    /// `dependency`, `metrics`, `logging`.
+    pub provider: String,
+    /// What exactly (database name, topic list, bucket list, dependency app name).
+    pub detail: String,
+    pub app: String,
+    pub source: SourceRef,
+    /// The chart can run it itself (values key that switches it on), if any.
+    pub bundled_switch: Option<String>,
+    /// Values the operator sets to use an external service.
+    pub external_values: Vec<String>,
+    /// Workloads whose containers receive its settings.
+    pub used_by: Vec<String>,
 }

@@ -1,0 +1,70 @@
+//! Options shared by the commands that convert a template.
+
+use clap::ValueEnum;
+use clowd2helm::error::Result;
+use clowd2helm::mapping::{ConfigMode, Environment, Options};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum, Debug)]
+pub enum Mode {
+    Env,
+    Cdappconfig,
+}
+
+/// How the template is mapped (shared by convert, check, gap, diff, verify).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct MappingArgs {
+    /// How Clowder's injected configuration is replaced (default: env when a profile applies).
+    #[arg(long, value_enum)]
+    pub config_mode: Option<Mode>,
+    /// A ClowdEnvironment whose ports and resource defaults replace the built-in profile.
+    #[arg(long)]
+    pub environment: Option<PathBuf>,
+    /// Profile name (koku, generic) or a profile file; default: chosen by ClowdApp name.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+impl MappingArgs {
+    pub fn options(&self) -> Result<Options> {
+        let environment = match &self.environment {
+            Some(p) => {
+                let (name, text) = clowd2helm::read_input(&p.display().to_string())?;
+                Environment::from_clowd_environment(&name, &text)?
+            }
+            None => Environment::builtin(),
+        };
+        Ok(Options {
+            environment,
+            config_mode: self.config_mode.map(|m| match m {
+                Mode::Env => ConfigMode::Env,
+                Mode::Cdappconfig => ConfigMode::Cdappconfig,
+            }),
+            ..Options::default()
+        })
+    }
+
+    /// The options as recorded in the manifest (only those that shape the output).
+    pub fn recorded(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        if let Some(c) = self.config_mode {
+            m.insert("config-mode".into(), format!("{c:?}").to_lowercase());
+        }
+        if let Some(e) = &self.environment {
+            m.insert("environment".into(), e.display().to_string());
+        }
+        if let Some(p) = &self.profile {
+            m.insert("profile".into(), p.clone());
+        }
+        m
+    }
+}
+
+/// Read the template argument, or the embedded fixture when there is none.
+pub fn read_template(arg: Option<&str>) -> Result<(String, String)> {
+    match arg {
+        Some(t) => clowd2helm::read_input(t),
+        None => Ok((clowd2helm::EMBEDDED_FIXTURE_NAME.to_string(), clowd2helm::EMBEDDED_FIXTURE.to_string())),
+    }
+}

@@ -1,0 +1,55 @@
+//! `clowd2helm convert`.
+
+use super::common::{read_template, MappingArgs};
+use clowd2helm::error::Result;
+use clowd2helm::model::Outcome;
+use clowd2helm::regen::manifest::{self, InputInfo, Manifest};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// OpenShift Template, ClowdApp or multi-document YAML; `-` reads stdin. Without it, the
+    /// embedded Koku-like fixture is converted.
+    pub template: Option<String>,
+    /// Chart folder to write (replaced atomically; files you added are kept).
+    #[arg(short, long, default_value = "chart")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+    /// Chart version written to Chart.yaml.
+    #[arg(long, default_value = "0.1.0")]
+    pub chart_version: String,
+    /// Overwrite generated files that were edited by hand.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(a: &Args) -> Result<u8> {
+    let (name, text) = read_template(a.template.as_deref())?;
+    let model = clowd2helm::model_from_text(&name, &text, &a.mapping.options()?)?;
+    let mut files = clowd2helm::chart_files(&model, &a.chart_version);
+    let mut recorded = a.mapping.recorded();
+    recorded.insert("chart-version".to_string(), a.chart_version.clone());
+    let manifest = Manifest::new(InputInfo { file: name.clone(), sha256: model.input_sha256.clone() }, recorded, None, &files);
+    files.insert(manifest::PATH.into(), manifest.to_text());
+    let plan = manifest::plan(&a.output, &files, a.force)?;
+    clowd2helm::chart::writer::replace_dir(&a.output, &files, &plan.keep)?;
+    let count = |o| model.findings.iter().filter(|f| f.outcome == o).count();
+    let shown = std::fs::canonicalize(&a.output).unwrap_or(a.output.clone());
+    println!("Chart `{}` written to {} ({} files).", model.chart_name, shown.display(), files.len());
+    println!(
+        "Findings: {} translated, {} approximated, {} need input, {} unsupported; see {}/GAP_REPORT.md",
+        count(Outcome::Translated),
+        count(Outcome::Approximated),
+        count(Outcome::NeedsInput),
+        count(Outcome::Unsupported),
+        shown.display()
+    );
+    if !plan.removed.is_empty() {
+        println!("Removed {} files that are no longer generated: {}", plan.removed.len(), plan.removed.join(", "));
+    }
+    if !plan.keep.is_empty() {
+        println!("Kept {} files of yours.", plan.keep.len());
+    }
+    Ok(0)
+}
