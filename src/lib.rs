@@ -19,24 +19,49 @@ use std::path::Path;
 pub const EMBEDDED_FIXTURE: &str = include_str!("../fixtures/koku-like.yaml");
 pub const EMBEDDED_FIXTURE_NAME: &str = "fixtures/koku-like.yaml";
 
-/// Read a template from a path, or stdin for `-`.
+/// Read a template from a path, or stdin for `-`. Refuses inputs over
+/// [`source::yaml::MAX_INPUT_BYTES`] without reading them whole, and text that is not UTF-8
+/// (naming the line and column of the first bad byte).
 pub fn read_input(path: &str) -> Result<(String, String)> {
-    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
-    let bytes = if path == "-" {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(|e| Error::io("reading stdin", e))?;
-        b
-    } else {
-        let meta = std::fs::metadata(path).map_err(|e| Error::Input(error::InputError::whole(path, format!("cannot read: {e}"))))?;
-        if meta.len() as usize > source::yaml::MAX_INPUT_BYTES {
-            return Err(error::InputError::whole(path, format!("input is {} bytes; clowd2helm reads at most {} bytes", meta.len(), source::yaml::MAX_INPUT_BYTES)).hint("a ClowdApp template is normally well under 1 MB: check that this is the right file").into());
-        }
-        std::fs::read(Path::new(path)).map_err(|e| Error::Input(error::InputError::whole(path, format!("cannot read: {e}"))))?
+    use std::io::Read;
+    let limit = source::yaml::MAX_INPUT_BYTES;
+    let too_big = |name: &str, size: String| -> Error {
+        error::InputError::whole(name, format!("input is {size} bytes; clowd2helm reads at most {limit} bytes"))
+            .hint("a ClowdApp template is normally well under 1 MB: check that this is the right file")
+            .into()
     };
+    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let cannot_read = |e: std::io::Error| Error::Input(error::InputError::whole(&name, format!("cannot read: {e}")));
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin().take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("reading stdin", e))?;
+        if bytes.len() > limit {
+            return Err(too_big(&name, "more than".to_string() + &format!(" {limit}")));
+        }
+    } else {
+        let meta = std::fs::metadata(path).map_err(cannot_read)?;
+        if meta.is_dir() {
+            return Err(error::InputError::whole(&name, "is a folder, not a file").hint("pass the template file itself").into());
+        }
+        if meta.len() > limit as u64 {
+            return Err(too_big(&name, meta.len().to_string()));
+        }
+        // The size is checked again while reading: the file may grow, or be a pipe.
+        std::fs::File::open(Path::new(path)).and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes)).map_err(cannot_read)?;
+        if bytes.len() > limit {
+            return Err(too_big(&name, "more than".to_string() + &format!(" {limit}")));
+        }
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
-        let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let bad = e.utf8_error().valid_up_to();
+        let upto = &e.as_bytes()[..bad];
+        let line_start = upto.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
         let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-        error::InputError::at(&name, line, 1, "the input is not valid UTF-8").hint("save the file as UTF-8")
+        // Columns count characters, as in every other message; the prefix is valid UTF-8.
+        let col = std::str::from_utf8(&upto[line_start..]).map_or(1, |s| s.chars().count() + 1);
+        let byte = e.as_bytes()[bad];
+        error::InputError::at(&name, line, col, format!("the input is not valid UTF-8 (byte 0x{byte:02X})"))
+            .hint("save the file as UTF-8; clowd2helm reads no other encoding")
     })?;
     Ok((name, text))
 }

@@ -12,6 +12,8 @@ pub struct Emitter {
     pub required: BTreeSet<String>,
     /// Labels Helm adds to every `metadata.labels` map (outside selectors).
     pub helm_labels: Vec<(String, String)>,
+    /// Prefix of the chart's named templates.
+    pub chart_name: String,
 }
 
 /// Replace `{{` and `}}` so Helm prints them instead of executing them.
@@ -97,9 +99,9 @@ fn is_ident(s: &str) -> bool {
 
 /// `$.Values.a.b`, or `(index $.Values "a" "b-c")` when a segment is not an identifier.
 pub fn values_expr(path: &str) -> String {
-    let segs: Vec<&str> = path.split('.').collect();
+    let segs = crate::model::value::path_segments(path);
     if segs.iter().all(|s| is_ident(s)) {
-        format!("$.Values.{path}")
+        format!("$.Values.{}", segs.join("."))
     } else {
         let quoted: Vec<String> = segs.iter().map(|s| go_quote(s)).collect();
         format!("(index $.Values {})", quoted.join(" "))
@@ -121,6 +123,8 @@ impl Emitter {
             Part::Lit(s) => go_quote(s),
             Part::Param(n) => self.param_expr(n),
             Part::Value(v) => values_expr(v),
+            Part::Namespace => "$.Release.Namespace".into(),
+            Part::RequiredValue(v) => format!("(required {} {})", go_quote(&format!("set {v}")), values_expr(v)),
         }
     }
 
@@ -157,6 +161,9 @@ impl Emitter {
             Val::ValueRef(p) => format!("{{{{ {} | toJson }}}}", values_expr(p)),
             Val::If(c, a, b) => format!("{{{{ if {} }}}}{}{{{{ else }}}}{}{{{{ end }}}}", self.cond_expr(c), self.scalar(a)?, self.scalar(b)?),
             Val::Generated(g) => self.generated(g),
+            Val::ConfigJson(name) => format!("{{{{ include {} $ | fromYaml | toJson | quote }}}}", go_quote(&format!("{}.config.{name}", self.chart_name))),
+            Val::ConfigHash(name) => format!("{{{{ include {} $ | fromYaml | toJson | sha256sum | quote }}}}", go_quote(&format!("{}.config.{name}", self.chart_name))),
+            Val::SecretValue { secret, key } => format!("{{{{ include \"clowd2helm.secretValue\" (dict \"root\" $ \"secret\" {} \"key\" {}) }}}}", self.text_expr(secret), self.text_expr(key)),
             Val::Seq(_) | Val::Map(_) => return None,
         })
     }
@@ -173,7 +180,7 @@ impl Emitter {
         };
         format!(
             "{{{{ include \"clowd2helm.generated\" (dict \"root\" $ \"param\" {} \"secret\" {} \"key\" {} \"b64\" {} \"random\" ({random})) }}}}",
-            go_quote(&g.param),
+            go_quote(g.param.as_deref().unwrap_or("")),
             self.text_expr(&g.secret),
             go_quote(&g.key),
             g.base64

@@ -41,7 +41,7 @@ impl MappingArgs {
                 Mode::Env => ConfigMode::Env,
                 Mode::Cdappconfig => ConfigMode::Cdappconfig,
             }),
-            ..Options::default()
+            profile: self.profile.clone(),
         })
     }
 

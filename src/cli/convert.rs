@@ -3,7 +3,7 @@
 use super::common::{read_template, MappingArgs};
 use clowd2helm::error::Result;
 use clowd2helm::model::Outcome;
-use clowd2helm::regen::manifest::{self, InputInfo, Manifest};
+use clowd2helm::regen::{self, manifest, overlay};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -19,19 +19,27 @@ pub struct Args {
     /// Chart version written to Chart.yaml.
     #[arg(long, default_value = "0.1.0")]
     pub chart_version: String,
+    /// Overlays re-applied on every run: a YAML list of `{target: {kind, name}, patch: [RFC 6902
+    /// operations]}` (`target: {kind: Values}` patches values.yaml). See docs/regeneration.md.
+    #[arg(long, value_name = "FILE")]
+    pub overrides: Option<PathBuf>,
     /// Overwrite generated files that were edited by hand.
     #[arg(long)]
     pub force: bool,
 }
 
+/// Read and parse `--overrides` (shared with `check`).
+pub fn read_overrides(path: Option<&PathBuf>) -> Result<Option<overlay::Overlay>> {
+    let Some(p) = path else { return Ok(None) };
+    let (name, text) = clowd2helm::read_input(&p.display().to_string())?;
+    Ok(Some(overlay::parse(&name, &text)?))
+}
+
 pub fn run(a: &Args) -> Result<u8> {
     let (name, text) = read_template(a.template.as_deref())?;
     let model = clowd2helm::model_from_text(&name, &text, &a.mapping.options()?)?;
-    let mut files = clowd2helm::chart_files(&model, &a.chart_version);
-    let mut recorded = a.mapping.recorded();
-    recorded.insert("chart-version".to_string(), a.chart_version.clone());
-    let manifest = Manifest::new(InputInfo { file: name.clone(), sha256: model.input_sha256.clone() }, recorded, None, &files);
-    files.insert(manifest::PATH.into(), manifest.to_text());
+    let overlay = read_overrides(a.overrides.as_ref())?;
+    let files = regen::generate(&model, &a.chart_version, &name, a.mapping.recorded(), overlay.as_ref())?;
     let plan = manifest::plan(&a.output, &files, a.force)?;
     clowd2helm::chart::writer::replace_dir(&a.output, &files, &plan.keep)?;
     let count = |o| model.findings.iter().filter(|f| f.outcome == o).count();
@@ -45,8 +53,14 @@ pub fn run(a: &Args) -> Result<u8> {
         count(Outcome::Unsupported),
         shown.display()
     );
+    if let Some(o) = &overlay {
+        println!("Applied {} overlay entries from {}.", o.entries.len(), o.file);
+    }
     if !plan.removed.is_empty() {
         println!("Removed {} files that are no longer generated: {}", plan.removed.len(), plan.removed.join(", "));
+    }
+    if !plan.overwritten_edits.is_empty() {
+        println!("Overwrote {} hand-edited files (--force): {}", plan.overwritten_edits.len(), plan.overwritten_edits.join(", "));
     }
     if !plan.keep.is_empty() {
         println!("Kept {} files of yours.", plan.keep.len());

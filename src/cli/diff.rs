@@ -1,13 +1,42 @@
-//! `clowd2helm diff` (not implemented yet).
+//! `clowd2helm diff OLD NEW`: what an upstream change of the template does to the chart.
 
-use clowd2helm::error::{Error, Result};
+use super::common::MappingArgs;
+use clap::ValueEnum;
+use clowd2helm::error::Result;
+use clowd2helm::regen::upstream;
+
+#[derive(Clone, Copy, ValueEnum, Debug)]
+pub enum Format {
+    Text,
+    Json,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Arguments.
-    pub args: Vec<String>,
+    /// The template the chart was generated from.
+    pub old: String,
+    /// The new upstream template.
+    pub new: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+    /// Chart version used to render both charts for the file diff.
+    #[arg(long, default_value = "0.1.0")]
+    pub chart_version: String,
 }
 
-pub fn run(_a: &Args) -> Result<u8> {
-    Err(Error::Usage("`diff` is not implemented yet".into()))
+pub fn run(a: &Args) -> Result<u8> {
+    let options = a.mapping.options()?;
+    let model = |path: &str| -> Result<_> {
+        let (name, text) = clowd2helm::read_input(path)?;
+        clowd2helm::model_from_text(&name, &text, &options)
+    };
+    let (old, new) = (model(&a.old)?, model(&a.new)?);
+    let summary = upstream::compare(&old, &new, &a.chart_version);
+    match a.format {
+        Format::Text => print!("{}", upstream::text::render(&summary)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&summary).expect("summary serializes")),
+    }
+    Ok(u8::from(summary.changed))
 }

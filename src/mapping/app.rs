@@ -70,7 +70,7 @@ pub fn map_app(ctx: &mut Ctx, app: &ClowdApp, cjis: &[JobInvocation], model: &mu
     if let Some(c) = &app.cyndi {
         ctx.find("app.cyndi", Outcome::Unsupported, c.pos, "-", "cyndi (host inventory replication through a CyndiPipeline) needs the Cyndi operator; not rendered", Some("set up host replication separately if the app needs it"));
     }
-    super::providers::map_providers(ctx, app, model)?;
+    super::providers::map_providers(ctx, app, &meta.labels, model)?;
     Ok(())
 }
 
@@ -101,7 +101,13 @@ pub fn values_blocks(ctx: &Ctx, model: &mut Model) {
         ValuesBlock {
             key: "metrics".into(),
             comment: "Metrics port on every container and Service, as Clowder's metrics provider sets it.".into(),
-            value: ValuesNode::map(vec![("port", "Metrics port.", ValuesNode::leaf(env.metrics_port)), ("path", "Metrics path.", ValuesNode::leaf(env.metrics_path.clone()))]),
+            value: ValuesNode::map(vec![("port", "Metrics port.", ValuesNode::leaf(env.metrics_port)), ("path", "Metrics path.", ValuesNode::leaf(env.metrics_path.clone())),
+                (
+                    "serviceMonitor",
+                    "Render a Prometheus Operator ServiceMonitor per deployment, as Clowder did (needs the monitoring.coreos.com CRDs).",
+                    ValuesNode::map(vec![("enabled", "", ValuesNode::leaf(false)), ("interval", "", ValuesNode::leaf("15s"))]),
+                ),
+            ]),
         },
         ValuesBlock {
             key: "resourceDefaults".into(),

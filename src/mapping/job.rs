@@ -59,7 +59,7 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
     let rendered = name.0.iter().map(|p| match p {
         crate::model::Part::Lit(s) => s.clone(),
         crate::model::Part::Param(n) => ctx.input.parameter(n).and_then(|p| p.value.clone()).unwrap_or_default(),
-        crate::model::Part::Value(_) => String::new(),
+        crate::model::Part::Value(_) | crate::model::Part::RequiredValue(_) | crate::model::Part::Namespace => String::new(),
     }).collect::<String>();
     pod::check_dns_label(ctx, &rendered, job.pos, if scheduled { "CronJob name `<app>-<job>`" } else { "Job name `<app>-<job>` (at parameter defaults)" }, max)?;
 

@@ -3,12 +3,15 @@
 
 pub mod app;
 pub mod autoscaler;
+pub mod cdappconfig;
 pub mod deployment;
 pub mod environment;
+pub mod infra;
 pub mod job;
 pub mod objects;
 pub mod params;
 pub mod pod;
+pub mod profile;
 pub mod providers;
 
 use crate::error::InputError;
@@ -31,11 +34,13 @@ pub enum ConfigMode {
 pub struct Options {
     pub environment: Environment,
     pub config_mode: Option<ConfigMode>,
+    /// `--profile NAME|FILE`; None selects by ClowdApp name.
+    pub profile: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { environment: Environment::builtin(), config_mode: None }
+        Options { environment: Environment::builtin(), config_mode: None, profile: None }
     }
 }
 
@@ -43,6 +48,7 @@ impl Default for Options {
 pub struct Ctx<'a> {
     pub input: &'a Input,
     pub env: &'a Environment,
+    pub options: &'a Options,
     pub findings: Findings,
 }
 
@@ -138,7 +144,7 @@ pub fn cond_keda() -> Cond {
 /// Run every mapping step.
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
-    let mut ctx = Ctx { input: &input, env: &options.environment, findings: input.findings.clone() };
+    let mut ctx = Ctx { input: &input, env: &options.environment, options, findings: input.findings.clone() };
     let mut model = Model {
         chart_name: String::new(),
         app_version: None,
@@ -151,6 +157,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
         extra: Vec::new(),
         values: Vec::new(),
         infrastructure: Vec::new(),
+        config_files: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
     };

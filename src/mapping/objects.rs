@@ -86,7 +86,7 @@ fn wire_generated(ctx: &mut Ctx, body: &mut Val, secret: &Text, obj: &Node) -> R
                 format!("parameter `{p}` (generate from `{from}`) is generated at install, kept on upgrade by reading the live Secret, and can be set with parameters.{p}{}", if exact { String::new() } else { format!("; the pattern is approximated by {recipe:?}") }),
                 None,
             );
-            *val = Val::Generated(crate::model::value::Generated { param: p.clone(), secret: secret.clone(), key: key_s, base64: section == "data", recipe });
+            *val = Val::Generated(crate::model::value::Generated { param: Some(p.clone()), secret: secret.clone(), key: key_s, base64: section == "data", recipe });
         }
     }
     Ok(())

@@ -21,7 +21,9 @@ fn walk(val: &Val, key: &str, u: &mut Usage) {
     match val {
         Val::Typed(n) => u.typed_keys.entry(n.clone()).or_default().push(key.to_string()),
         Val::Generated(g) => {
-            u.generated.entry(g.param.clone()).or_insert((g.secret.clone(), g.key.clone()));
+            if let Some(p) = &g.param {
+                u.generated.entry(p.clone()).or_insert((g.secret.clone(), g.key.clone()));
+            }
         }
         Val::If(_, a, b) => {
             walk(a, key, u);

@@ -1,5 +1,6 @@
 //! The chart-neutral model between mapping and chart emission.
 
+pub mod eval;
 pub mod finding;
 pub mod k8s;
 pub mod value;
@@ -96,6 +97,8 @@ pub struct Model {
     pub objects: Vec<PassObject>,
     pub extra: Vec<ExtraObject>,
     pub values: Vec<ValuesBlock>,
+    /// Config files rendered as JSON at install time (cdappconfig.json per app), by name.
+    pub config_files: Vec<(String, Val)>,
     /// What Clowder's providers supplied and the chart (or the operator) must now supply.
     pub infrastructure: Vec<InfraNeed>,
     pub findings: Vec<Finding>,

@@ -11,6 +11,34 @@ pub enum Part {
     Param(String),
     /// A chart value at a dotted path under the values root (`database.external.host`).
     Value(String),
+    /// The namespace the chart is installed into.
+    Namespace,
+    /// Like `Value`, but rendering fails with this hint when the value is empty.
+    RequiredValue(String),
+}
+
+/// Split a values path into segments: `a.b.[x.y]` → `a`, `b`, `x.y` (brackets keep dots).
+pub fn path_segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').unwrap_or(r.len());
+            out.push(&r[..end]);
+            rest = r.get(end + 1..).unwrap_or("");
+            rest = rest.strip_prefix('.').unwrap_or(rest);
+        } else {
+            let end = rest.find('.').unwrap_or(rest.len());
+            out.push(&rest[..end]);
+            rest = rest.get(end + 1..).unwrap_or("");
+        }
+    }
+    out
+}
+
+/// The path segment for a key that may contain dots.
+pub fn path_key(key: &str) -> String {
+    if key.contains('.') || key.contains('[') { format!("[{key}]") } else { key.to_string() }
 }
 
 /// A string built from pieces.
@@ -64,7 +92,8 @@ impl Text {
             .map(|p| match p {
                 Part::Lit(s) => s.clone(),
                 Part::Param(n) => format!("${{{n}}}"),
-                Part::Value(v) => format!("<{v}>"),
+                Part::Value(v) | Part::RequiredValue(v) => format!("<{v}>"),
+                Part::Namespace => "<namespace>".into(),
             })
             .collect()
     }
@@ -118,13 +147,19 @@ pub enum Val {
     If(Cond, Box<Val>, Box<Val>),
     /// A generated secret string: user value, else the live Secret's key, else random.
     Generated(Generated),
+    /// The JSON text of a config file of the model (`Model::config_files`), and its sha256.
+    ConfigJson(String),
+    ConfigHash(String),
+    /// The value of a key in an existing Secret, read at install time (empty when absent).
+    SecretValue { secret: Text, key: Text },
     Seq(Vec<Item>),
     Map(Vec<Entry>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
-    pub param: String,
+    /// The template parameter a user value may come from (none for chart-owned credentials).
+    pub param: Option<String>,
     pub secret: Text,
     pub key: String,
     /// The key is under `data` (base64) rather than `stringData`.
@@ -228,7 +263,7 @@ impl Val {
                 b.params(out);
             }
             Val::Generated(g) => {
-                out.push(g.param.clone());
+                out.extend(g.param.clone());
                 out.extend(g.secret.params().map(str::to_string));
             }
             Val::Seq(v) => v.iter().for_each(|i| i.val.params(out)),

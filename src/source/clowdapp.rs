@@ -145,6 +145,7 @@ pub struct JobInvocation {
     pub name: Node,
     pub pos: Pos,
     pub app_name: String,
+    pub app_name_pos: Pos,
     pub jobs: Vec<Node>,
     pub disabled: Option<Node>,
     pub run_on_not_ready: Option<Node>,
@@ -161,7 +162,7 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn new(input: &Input, node: &'a Node, what: &'static str) -> Result<Fields<'a>, InputError> {
         if !node.is_map() {
-            return Err(err(&input.file, node.pos, format!("{what} must be a mapping, found a {}", node.type_name())));
+            return Err(err(&input.file, node.pos, format!("{what} must be a mapping, found {}", node.a_type())));
         }
         Ok(Fields { node, what, used: Vec::new() })
     }
@@ -243,6 +244,14 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
         return Err(InputError::whole(&input.file, "no ClowdApp found in the input (expected an object with kind: ClowdApp)")
             .hint("clowd2helm converts ClowdApps; check that the template's `objects` list contains one"));
     }
+    for c in &cjis {
+        if !apps.iter().any(|a| a.name == c.app_name) {
+            let pos = c.app_name_pos;
+            let known: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+            return Err(err(&input.file, pos, format!("ClowdJobInvocation `{}` runs jobs of ClowdApp `{}`, which is not in this input (ClowdApps here: {})", c.name.scalar_text().unwrap_or_default(), c.app_name, known.join(", ")))
+                .hint("fix spec.appName; jobs of an app outside this template cannot be converted into this chart"));
+        }
+    }
     let mut names: Vec<(&str, Pos)> = Vec::new();
     for a in &apps {
         if let Some((_, first)) = names.iter().find(|(n, _)| *n == a.name) {
@@ -258,7 +267,7 @@ fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), I
     let name = md.and_then(|m| m.get("name")).filter(|n| !n.is_null());
     match name {
         Some(n) if matches!(n.kind, Kind::Str(ref s) if !s.is_empty()) => Ok((n.clone(), n.pos)),
-        Some(n) => Err(err(&input.file, n.pos, format!("{kind} metadata.name must be a non-empty string, found a {}", n.type_name()))),
+        Some(n) => Err(err(&input.file, n.pos, format!("{kind} metadata.name must be a non-empty string, found {}", n.a_type())).hint("write the name as text that starts with a letter, e.g. `name: my-app`")),
         None => Err(err(&input.file, md.map(|m| m.pos).unwrap_or(obj.pos), format!("{kind} has no metadata.name")).hint("give the object a name")),
     }
 }
@@ -406,12 +415,12 @@ fn read_env_list(input: &Input, f: &mut Fields, key: &'static str) -> Result<Vec
     let list = f.list(input, key)?;
     for e in list {
         if !e.is_map() {
-            return Err(err(&input.file, e.pos, format!("each `{key}` entry must be a mapping with name and value, found a {}", e.type_name())));
+            return Err(err(&input.file, e.pos, format!("each `{key}` entry must be a mapping with name and value, found {}", e.a_type())));
         }
         match e.get("name") {
             Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => {}
-            Some(n) => return Err(err(&input.file, n.pos, format!("env var name must be a non-empty string, found a {}", n.type_name()))),
-            None => return Err(err(&input.file, e.pos, "env var without a `name`")),
+            Some(n) => return Err(err(&input.file, n.pos, format!("env var name must be a non-empty string, found {}", n.a_type()))),
+            None => return Err(err(&input.file, e.pos, format!("this `{key}` entry has no `name`")).hint("write `- name: VARIABLE` with `value:` or `valueFrom:` below it")),
         }
     }
     Ok(list.to_vec())
@@ -421,7 +430,7 @@ fn read_command(input: &Input, f: &mut Fields, key: &'static str) -> Result<Opti
     match f.get(key) {
         None => Ok(None),
         Some(n) if n.is_seq() => Ok(Some(n.clone())),
-        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found a {}", n.type_name())).hint(format!("write `{key}: [\"...\"]`"))),
+        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found {}", n.a_type())).hint(format!("write `{key}: [\"...\"]`"))),
     }
 }
 
@@ -561,13 +570,14 @@ fn read_cji(input: &mut Input, obj: &Node) -> Result<JobInvocation, InputError> 
     let (name, pos) = metadata_name(input, obj, "ClowdJobInvocation")?;
     let spec = obj.get("spec").ok_or_else(|| err(&input.file, obj.pos, "ClowdJobInvocation has no spec"))?;
     let mut f = Fields::new(input, spec, "ClowdJobInvocation spec")?;
-    let app_name = f.string(input, "appName")?.ok_or_else(|| err(&input.file, spec.pos, "ClowdJobInvocation has no spec.appName"))?;
+    let app_name = f.string(input, "appName")?.ok_or_else(|| err(&input.file, spec.pos, "ClowdJobInvocation has no spec.appName").hint("name the ClowdApp whose jobs it runs"))?;
+    let app_name_pos = spec.get("appName").map(|n| n.pos).unwrap_or(spec.pos);
     let jobs = f.list(input, "jobs")?.to_vec();
     let disabled = f.scalar(input, "disabled")?.cloned();
     let run_on_not_ready = f.scalar(input, "runOnNotReady")?.cloned();
     let testing = f.map(input, "testing")?.cloned();
     f.finish(input, "-", "Clowder's CRD prunes it");
-    Ok(JobInvocation { name, pos, app_name, jobs, disabled, run_on_not_ready, testing })
+    Ok(JobInvocation { name, pos, app_name, app_name_pos, jobs, disabled, run_on_not_ready, testing })
 }
 
 impl Input {

@@ -82,12 +82,51 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Kinds whose misspelling would otherwise pass silently as a plain object.
+const KNOWN_KINDS: &[&str] = &["Template", "List", "ClowdApp", "ClowdJobInvocation", "ClowdEnvironment"];
+
+/// Levenshtein distance, for "did you mean" on short names.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The object's `kind`, checked: present, a string, and not a misspelling of a kind clowd2helm
+/// reads (`Clowdapp` would otherwise be carried into the chart as an unknown resource).
+pub fn object_kind<'a>(file: &str, obj: &'a Node, what: &str) -> Result<&'a str, InputError> {
+    let Some(k) = obj.get("kind").filter(|k| !k.is_null()) else {
+        return Err(err(file, obj.pos, format!("{what} has no `kind`")).hint("every Kubernetes object needs apiVersion and kind"));
+    };
+    let Some(kind) = k.as_str().filter(|s| !s.is_empty()) else {
+        return Err(err(file, k.pos, format!("`kind` must be a non-empty string, found {}", k.a_type())));
+    };
+    if !KNOWN_KINDS.contains(&kind) && !kind.contains("${") {
+        let lower = kind.to_ascii_lowercase();
+        if let Some(known) = KNOWN_KINDS.iter().find(|c| {
+            let c = c.to_ascii_lowercase();
+            c == lower || (c.len() >= 8 && distance(&lower, &c) <= 2)
+        }) {
+            return Err(err(file, k.pos, format!("kind `{kind}` is not a Kubernetes kind; did you mean `{known}`?")).hint("kinds are case-sensitive: write it exactly"));
+        }
+    }
+    Ok(kind)
+}
+
 fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
     let file = input.file.clone();
     if !doc.is_map() {
-        return Err(err(&file, doc.pos, format!("expected a Kubernetes object (a mapping), found a {}", doc.type_name())));
+        return Err(err(&file, doc.pos, format!("expected a Kubernetes object (a mapping), found {}", doc.a_type()))
+            .hint("each YAML document must be an object with apiVersion and kind"));
     }
-    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
+    let kind = object_kind(&file, &doc, "the document")?;
     match kind {
         "Template" => {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
@@ -103,18 +142,19 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
                     "parameters" => read_parameters(input, v)?,
                     "objects" => {
                         if !v.is_seq() && !v.is_null() {
-                            return Err(err(&file, v.pos, format!("`objects` must be a list, found a {}", v.type_name())));
+                            return Err(err(&file, v.pos, format!("`objects` must be a list, found {}", v.a_type())).hint("write each object as a list entry starting with `- `"));
                         }
                         for o in v.items() {
                             if !o.is_map() {
-                                return Err(err(&file, o.pos, format!("each template object must be a mapping, found a {}", o.type_name())));
+                                return Err(err(&file, o.pos, format!("each template object must be a mapping, found {}", o.a_type())));
                             }
+                            object_kind(&file, o, "template object")?;
                             input.objects.push(o.clone());
                         }
                     }
                     "labels" => {
                         if !v.is_map() {
-                            return Err(err(&file, v.pos, "template `labels` must be a mapping"));
+                            return Err(err(&file, v.pos, format!("template `labels` must be a mapping, found {}", v.a_type())));
                         }
                         input.labels.extend(v.entries().iter().cloned());
                     }
@@ -128,13 +168,13 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
             }
         }
         "List" => {
-            for o in doc.get("items").map(Node::items).unwrap_or(&[]) {
+            let items = doc.get("items").filter(|i| !i.is_null());
+            if let Some(i) = items.filter(|i| !i.is_seq()) {
+                return Err(err(&file, i.pos, format!("List `items` must be a list, found {}", i.a_type())));
+            }
+            for o in items.map(Node::items).unwrap_or(&[]) {
                 read_document(input, o.clone())?;
             }
-        }
-        "" => {
-            let pos = doc.get("kind").map(|n| n.pos).unwrap_or(doc.pos);
-            return Err(err(&file, pos, "object has no `kind`").hint("every document must be a Kubernetes object with apiVersion and kind"));
         }
         _ => input.objects.push(doc),
     }
@@ -143,7 +183,7 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
 
 fn scalar_string(file: &str, n: &Node, what: &str) -> Result<String, InputError> {
     n.scalar_text()
-        .ok_or_else(|| err(file, n.pos, format!("{what} must be a string, found a {}", n.type_name())))
+        .ok_or_else(|| err(file, n.pos, format!("{what} must be a string, found {}", n.a_type())))
 }
 
 fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
@@ -152,11 +192,11 @@ fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
         return Ok(());
     }
     if !list.is_seq() {
-        return Err(err(&file, list.pos, format!("`parameters` must be a list, found a {}", list.type_name())));
+        return Err(err(&file, list.pos, format!("`parameters` must be a list, found {}", list.a_type())).hint("write each parameter as a list entry: `- name: X` with `value: ...` below it"));
     }
-    for p in list.items() {
+    for (index, p) in list.items().iter().enumerate() {
         if !p.is_map() {
-            return Err(err(&file, p.pos, format!("each parameter must be a mapping, found a {}", p.type_name())));
+            return Err(err(&file, p.pos, format!("each parameter must be a mapping, found {}", p.a_type())).hint("write `- name: X` with `value: ...` below it"));
         }
         let mut param = Parameter { name: String::new(), display_name: None, description: None, value: None, required: false, generate_from: None, pos: p.pos };
         let mut generate = None;
@@ -169,7 +209,7 @@ fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
                 "required" => {
                     param.required = match v.kind {
                         Kind::Bool(b) => b,
-                        _ => return Err(err(&file, v.pos, format!("parameter `required` must be true or false, found a {}", v.type_name()))),
+                        _ => return Err(err(&file, v.pos, format!("parameter `required` must be true or false, found {}", v.a_type())).hint("write `required: true` or `required: false`, without quotes")),
                     }
                 }
                 "generate" => generate = Some((scalar_string(&file, v, "`generate`")?, v.pos)),
@@ -188,7 +228,7 @@ fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
             }
         }
         if param.name.is_empty() {
-            return Err(err(&file, p.pos, "parameter without a `name`").hint("give every parameter a name"));
+            return Err(err(&file, p.pos, format!("parameter #{} has no `name`", index + 1)).hint("give every parameter a name"));
         }
         if !param.name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
             return Err(err(&file, p.pos, format!("parameter name `{}` may only contain letters, digits and `_`", param.name)));
@@ -202,6 +242,11 @@ fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
             Some((g, pos)) => return Err(err(&file, pos, format!("unknown generator `{g}`; OpenShift only knows `expression`"))),
             None => param.generate_from = None,
         }
+        if !input.declared.contains(&param.name) {
+            input.declared.insert(param.name.clone());
+            input.parameters.push(param);
+            continue;
+        }
         if let Some(first) = input.parameters.iter().find(|q| q.name == param.name) {
             let same = first.value == param.value && first.required == param.required;
             let f = input.findings.add(
@@ -212,10 +257,7 @@ fn read_parameters(input: &mut Input, list: &Node) -> Result<(), InputError> {
                 format!("parameter `{}` is declared twice (first on line {}); the first declaration is used{}", param.name, first.pos.line, if same { " (both agree)" } else { " and the two disagree" }),
             );
             f.hint("remove the duplicate declaration upstream");
-            continue;
         }
-        input.declared.insert(param.name.clone());
-        input.parameters.push(param);
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 use crate::error::InputError;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, SpannedEventReceiver};
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 /// Inputs larger than this are refused before parsing: a ClowdApp template is kilobytes, not megabytes.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
@@ -13,6 +14,12 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_NODES: usize = 2_000_000;
 /// Upper bound on nesting depth (guards the recursive stages after loading).
 pub const MAX_DEPTH: usize = 200;
+/// Upper bound on the scalar text that aliases may copy: node counting alone does not stop one
+/// anchored multi-megabyte string from being aliased a million times.
+pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
+/// Mappings with more keys than this get a hash index for the duplicate-key check, so that a
+/// hostile flat mapping cannot make loading quadratic.
+const KEY_INDEX_FROM: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Pos {
@@ -44,16 +51,19 @@ pub struct Node {
     pub pos: Pos,
     /// Number of nodes in this subtree (used to bound alias expansion).
     pub size: usize,
+    /// Bytes of scalar and key text in this subtree (used to bound alias expansion).
+    pub bytes: usize,
 }
 
 impl Node {
     pub fn new(kind: Kind, pos: Pos) -> Node {
-        let size = 1 + match &kind {
-            Kind::Seq(v) => v.iter().map(|n| n.size).sum(),
-            Kind::Map(m) => m.iter().map(|(_, n)| n.size).sum(),
-            _ => 0,
+        let (size, bytes) = match &kind {
+            Kind::Seq(v) => v.iter().fold((1, 0), |(s, b), n| (s + n.size, b + n.bytes)),
+            Kind::Map(m) => m.iter().fold((1, 0), |(s, b), (k, n)| (s + n.size, b + k.text.len() + n.bytes)),
+            Kind::Str(t) | Kind::Float(t) => (1, t.len()),
+            Kind::Null | Kind::Bool(_) | Kind::Int(_) => (1, 0),
         };
-        Node { kind, pos, size }
+        Node { kind, pos, size, bytes }
     }
     pub fn str(s: &str, pos: Pos) -> Node {
         Node::new(Kind::Str(s.to_string()), pos)
@@ -90,6 +100,18 @@ impl Node {
     }
     pub fn is_null(&self) -> bool {
         matches!(self.kind, Kind::Null)
+    }
+    /// The node's type with its article ("an integer", "a list"), for "found ..." messages.
+    pub fn a_type(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Int(_) => "an integer",
+            Kind::Float(_) => "a number",
+            Kind::Str(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
     }
     /// A short name of the node's type for error messages.
     pub fn type_name(&self) -> &'static str {
@@ -137,30 +159,61 @@ pub fn load_documents(file: &str, text: &str) -> Result<Vec<Node>, InputError> {
         )
         .hint("a ClowdApp template is normally well under 1 MB: check that this is the right file"));
     }
-    let mut builder = Builder { file, stack: Vec::new(), docs: Vec::new(), anchors: Vec::new(), nodes: 0, error: None };
+    let mut builder = Builder { file, stack: Vec::new(), docs: Vec::new(), anchors: HashMap::new(), nodes: 0, alias_bytes: 0, aliased: false, error: None };
     let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
-        let m = e.marker();
-        return Err(InputError::at(file, m.line(), m.col() + 1, format!("malformed YAML: {}", e.info()))
-            .hint("fix the YAML syntax at this position (indentation must use spaces, not tabs)"));
-    }
-    if let Some(e) = builder.error {
-        return Err(e);
+    // Events are pulled one by one so that loading stops at the first problem (an alias bomb is
+    // refused as soon as its budget is spent, not after the whole stream was expanded).
+    while let Some(next) = parser.next_event() {
+        let (ev, span) = next.map_err(|e| scan_error(file, text, &e))?;
+        builder.on_event(ev, span);
+        if let Some(e) = builder.error.take() {
+            return Err(e);
+        }
     }
     Ok(builder.docs)
 }
 
+/// A scanner error in the user's terms: what is wrong, where, and what to do.
+fn scan_error(file: &str, text: &str, e: &saphyr_parser::ScanError) -> InputError {
+    let m = e.marker();
+    let (line, col) = (m.line().max(1), m.col() + 1);
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let info = e.info();
+    if info.contains("tabs disallowed") {
+        let tab_col = line_text.chars().take_while(|c| c.is_whitespace()).position(|c| c == '\t').map(|i| i + 1).unwrap_or(col);
+        return InputError::at(file, line, tab_col, "a tab character is used for indentation; YAML indents with spaces only")
+            .hint("replace the tab with spaces (configure your editor to insert spaces)");
+    }
+    if info.contains("unknown anchor") {
+        let name: String = line_text.chars().skip(col).take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}')).collect();
+        return InputError::at(file, line, col, format!("alias `*{name}` refers to an anchor that is not defined earlier in this document"))
+            .hint(format!("define `&{name}` on a node above this line, or write the value out"));
+    }
+    if info.contains("unprintable") {
+        let c = line_text.chars().nth(col - 1).map(|c| format!(" U+{:04X}", c as u32)).unwrap_or_default();
+        return InputError::at(file, line, col, format!("control character{c} is not allowed in YAML"))
+            .hint("remove it; a control character in a template usually means the file is binary or corrupted");
+    }
+    if info.contains("recursion limit") {
+        return InputError::at(file, line, col, format!("nesting deeper than {MAX_DEPTH} levels"))
+            .hint("a ClowdApp template nests a few levels deep; check that this is the right file");
+    }
+    InputError::at(file, line, col, format!("malformed YAML: {info}")).hint("fix the YAML syntax at this position or just before it")
+}
+
 enum Frame {
     Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<(Key, Node)>, pending: Option<Key>, pos: Pos, anchor: usize },
+    Map { entries: Vec<(Key, Node)>, pending: Option<Key>, pos: Pos, anchor: usize, index: Option<HashSet<String>> },
 }
 
 struct Builder<'f> {
     file: &'f str,
     stack: Vec<Frame>,
     docs: Vec<Node>,
-    anchors: Vec<(usize, Node)>,
+    anchors: HashMap<usize, Node>,
     nodes: usize,
+    alias_bytes: usize,
+    aliased: bool,
     error: Option<InputError>,
 }
 
@@ -176,19 +229,19 @@ impl<'f> Builder<'f> {
             return;
         }
         if anchor != 0 {
-            self.anchors.push((anchor, node.clone()));
+            self.anchors.insert(anchor, node.clone());
         }
         let pos = node.pos;
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending, .. }) => match pending.take() {
+            Some(Frame::Map { entries, pending, index, .. }) => match pending.take() {
                 None => {
                     let text = match node.scalar_text() {
                         Some(t) => t,
                         None if node.is_null() => String::new(),
                         None => {
-                            return self.fail(pos, "a mapping key must be a plain scalar".into(), "use a string key");
+                            return self.fail(pos, format!("a mapping key must be a plain scalar, found {}", node.a_type()), "use a string key");
                         }
                     };
                     if text == "<<" {
@@ -198,13 +251,25 @@ impl<'f> Builder<'f> {
                             "write the merged fields out explicitly; Kubernetes tools disagree on merge-key semantics",
                         );
                     }
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == text) {
+                    let seen = match index {
+                        Some(set) => set.contains(&text),
+                        None => entries.iter().any(|(k, _)| k.text == text),
+                    };
+                    if seen {
+                        let first = &entries.iter().find(|(k, _)| k.text == text).expect("key seen").0;
                         let first_line = first.pos.line;
                         return self.fail(
                             pos,
                             format!("duplicate key `{text}` (first defined on line {first_line})"),
                             "remove one of the two entries; YAML does not allow duplicate keys",
                         );
+                    }
+                    if let Some(set) = index {
+                        set.insert(text.clone());
+                    } else if entries.len() >= KEY_INDEX_FROM {
+                        let mut set: HashSet<String> = entries.iter().map(|(k, _)| k.text.clone()).collect();
+                        set.insert(text.clone());
+                        *index = Some(set);
                     }
                     *pending = Some(Key { text, pos });
                 }
@@ -215,20 +280,22 @@ impl<'f> Builder<'f> {
 
     fn depth_ok(&mut self, pos: Pos) -> bool {
         if self.stack.len() >= MAX_DEPTH {
-            self.fail(pos, format!("nesting deeper than {MAX_DEPTH} levels"), "flatten the document");
+            self.fail(pos, format!("nesting deeper than {MAX_DEPTH} levels"), "a ClowdApp template nests a few levels deep; check that this is the right file");
             return false;
         }
         true
     }
 
-    fn count(&mut self, n: usize, pos: Pos) -> bool {
+    fn count(&mut self, n: usize, pos: Pos, via_alias: bool) -> bool {
         self.nodes += n;
+        self.aliased |= via_alias;
         if self.nodes > MAX_NODES {
-            self.fail(
-                pos,
-                format!("document expands to more than {MAX_NODES} nodes (alias expansion?)"),
-                "remove the recursive anchors/aliases",
-            );
+            let (msg, hint) = if self.aliased {
+                (format!("the document expands to more than {MAX_NODES} nodes through aliases (a YAML alias bomb?)"), "remove the anchors and aliases that multiply each other")
+            } else {
+                (format!("the document has more than {MAX_NODES} nodes"), "a ClowdApp template has a few thousand nodes: check that this is the right file")
+            };
+            self.fail(pos, msg, hint);
             return false;
         }
         true
@@ -283,7 +350,7 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
         let pos = pos_of(&span);
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
-                if !self.count(1, pos) {
+                if !self.count(1, pos, false) {
                     return;
                 }
                 let kind = match tag.as_deref() {
@@ -306,7 +373,7 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                 if let Some(t) = tag.filter(|t| !is_core(t, "seq")) {
                     return self.fail(pos, format!("unsupported YAML tag {}{}", t.handle, t.suffix), "remove the tag");
                 }
-                if self.depth_ok(pos) && self.count(1, pos) {
+                if self.depth_ok(pos) && self.count(1, pos, false) {
                     self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
                 }
             }
@@ -314,8 +381,8 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                 if let Some(t) = tag.filter(|t| !is_core(t, "map")) {
                     return self.fail(pos, format!("unsupported YAML tag {}{}", t.handle, t.suffix), "remove the tag");
                 }
-                if self.depth_ok(pos) && self.count(1, pos) {
-                    self.stack.push(Frame::Map { entries: Vec::new(), pending: None, pos, anchor });
+                if self.depth_ok(pos) && self.count(1, pos, false) {
+                    self.stack.push(Frame::Map { entries: Vec::new(), pending: None, pos, anchor, index: None });
                 }
             }
             Event::SequenceEnd => {
@@ -329,10 +396,19 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                 }
             }
             Event::Alias(id) => {
-                let Some(node) = self.anchors.iter().rev().find(|(a, _)| *a == id).map(|(_, n)| n.clone()) else {
+                let Some((size, bytes)) = self.anchors.get(&id).map(|n| (n.size, n.bytes)) else {
                     return self.fail(pos, "alias to an unknown anchor".into(), "define the anchor before using it");
                 };
-                if self.count(node.size, pos) {
+                self.alias_bytes += bytes;
+                if self.alias_bytes > MAX_ALIAS_BYTES {
+                    return self.fail(
+                        pos,
+                        format!("aliases copy more than {MAX_ALIAS_BYTES} bytes of text (alias expansion?)"),
+                        "remove the aliases that repeat large anchored values",
+                    );
+                }
+                if self.count(size, pos, true) {
+                    let node = self.anchors[&id].clone();
                     self.push_node(node, 0);
                 }
             }
@@ -384,5 +460,9 @@ mod tests {
         }
         let e = load_documents("t.yaml", &bomb).unwrap_err();
         assert!(e.message.contains("alias"), "{}", e.message);
+        // One big anchored string aliased many times is bounded by bytes, not nodes.
+        let big = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(1 << 20), vec!["*a"; 40].join(", "));
+        let e = load_documents("t.yaml", &big).unwrap_err();
+        assert!(e.message.contains("bytes of text"), "{}", e.message);
     }
 }
