@@ -36,7 +36,7 @@ pub fn read_input(path: &str) -> Result<(String, String)> {
     if path == "-" {
         std::io::stdin().take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("reading stdin", e))?;
         if bytes.len() > limit {
-            return Err(too_big(&name, "more than".to_string() + &format!(" {limit}")));
+            return Err(too_big(&name, format!("more than {limit}")));
         }
     } else {
         let meta = std::fs::metadata(path).map_err(cannot_read)?;
@@ -49,7 +49,7 @@ pub fn read_input(path: &str) -> Result<(String, String)> {
         // The size is checked again while reading: the file may grow, or be a pipe.
         std::fs::File::open(Path::new(path)).and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes)).map_err(cannot_read)?;
         if bytes.len() > limit {
-            return Err(too_big(&name, "more than".to_string() + &format!(" {limit}")));
+            return Err(too_big(&name, format!("more than {limit}")));
         }
     }
     let text = String::from_utf8(bytes).map_err(|e| {

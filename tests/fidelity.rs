@@ -10,8 +10,8 @@
 //! - env vars added for Clowder's providers come after the template's, never under a name the
 //!   template uses; Clowder's own `ACG_CONFIG` / `config-secret` additions are accepted where
 //!   Clowder puts them;
-//! - Clowder's `configHash` pod annotation is not reproduced (there is no cdappconfig to hash
-//!   in env mode).
+//! - Clowder's `configHash` pod annotation is accepted on Deployment and CronJob pods (it is
+//!   only rendered when the chart renders a cdappconfig).
 
 #[path = "common/tools.rs"]
 mod tools;
@@ -341,8 +341,18 @@ fn compare_pod(d: &mut Diffs, oracle: &Oracle, w: &str, flavor: Flavor, pod_spec
     };
     d.eq(&format!("{c}.lifecycle"), &lifecycle, &main["lifecycle"]);
     d.eq(&format!("{w}.terminationGracePeriodSeconds"), &grace, &spec["terminationGracePeriodSeconds"]);
-    let rendered_annotations = if pod["metadata"]["annotations"].is_null() { json!({}) } else { pod["metadata"]["annotations"].clone() };
-    d.eq(&format!("{w}.metadata.annotations"), &annotations, &rendered_annotations);
+    let mut rendered_annotations = pod["metadata"]["annotations"].as_object().cloned().unwrap_or_default();
+    // Clowder's configHash (sha256 of cdappconfig.json) on Deployment and CronJob pods, when the
+    // chart renders a cdappconfig.
+    if flavor != Flavor::Job {
+        if let Some(hash) = rendered_annotations.remove("configHash") {
+            let ok = hash.as_str().is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            if !ok {
+                d.fail(&format!("{w}.metadata.annotations.configHash"), format!("not a sha256 hex digest: {hash}"));
+            }
+        }
+    }
+    d.eq(&format!("{w}.metadata.annotations"), &annotations, &Value::Object(rendered_annotations));
 
     let tolerations = match pod_spec["machinePool"].as_str() {
         Some(pool) => json!([{"key": pool, "operator": "Equal", "value": "true", "effect": "NoSchedule"}]),

@@ -42,7 +42,8 @@ pub fn run(a: &Args) -> Result<u8> {
         eprintln!("{} is up to date with {}.", a.output.display(), a.template);
         return Ok(0);
     }
-    print!("{}", d.diff);
+    // A reader that stops early (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), d.diff.as_bytes());
     eprintln!("{}: regenerating would change {} files: {}", a.output.display(), d.files.len(), d.files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", "));
     if let Some(m) = &recorded {
         let used = overlay.as_ref().map(|o| o.file.as_str());

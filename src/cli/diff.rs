@@ -34,9 +34,11 @@ pub fn run(a: &Args) -> Result<u8> {
     };
     let (old, new) = (model(&a.old)?, model(&a.new)?);
     let summary = upstream::compare(&old, &new, &a.chart_version);
-    match a.format {
-        Format::Text => print!("{}", upstream::text::render(&summary)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&summary).expect("summary serializes")),
-    }
+    let out = match a.format {
+        Format::Text => upstream::text::render(&summary),
+        Format::Json => serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n",
+    };
+    // A reader that stops early (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     Ok(u8::from(summary.changed))
 }

@@ -216,7 +216,10 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
             c.volume_mounts.push(mount.clone());
         }
         for c in w.pod.init_containers.iter_mut() {
-            if !c.env.iter().any(|e| e.name == "ACG_CONFIG") {
+            // Clowder: first for plain init containers, last (after the inherited env) otherwise.
+            if c.inherits_env {
+                c.env.push(acg.clone());
+            } else {
                 c.env.insert(0, acg.clone());
             }
             c.volume_mounts.push(mount.clone());

@@ -189,6 +189,7 @@ pub fn main_container(ctx: &mut Ctx, spec: &PodSpec, name: Text, target: &str) -
         lifecycle: None,
         image_pull_policy: "IfNotPresent",
         restart_policy: None,
+        inherits_env: false,
     })
 }
 
@@ -227,6 +228,7 @@ pub fn init_containers(ctx: &mut Ctx, spec: &PodSpec, main: &Container, pod_name
             lifecycle: None,
             image_pull_policy: main.image_pull_policy,
             restart_policy: None,
+            inherits_env: ic.inherit_env,
         });
         ctx.find("pod.init-container", Outcome::Translated, ic.pos, format!("{}:initContainers", pod_name.display()), format!("init container rendered with the main container's resources and volume mounts{}", if ic.inherit_env { " and its env (inheritEnv)" } else { "" }), None);
     }

@@ -75,6 +75,8 @@ pub struct Container {
     pub image_pull_policy: &'static str,
     /// Native sidecar (`restartPolicy: Always` on an init container).
     pub restart_policy: Option<&'static str>,
+    /// An init container that copied the main container's env (`inheritEnv`).
+    pub inherits_env: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

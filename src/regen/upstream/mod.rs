@@ -163,10 +163,12 @@ pub struct InfraRef {
 pub struct InfraChange {
     pub provider: String,
     pub detail: String,
+    /// What is needed, when that changed (`Kafka with topics ...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_change: Option<Change>,
+    /// Workloads that receive its settings.
     #[serde(skip_serializing_if = "SetChange::is_empty")]
     pub used_by: SetChange<String>,
-    #[serde(skip_serializing_if = "SetChange::is_empty")]
-    pub external_values: SetChange<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundled_switch: Option<Change>,
 }
@@ -256,36 +258,29 @@ fn parameters(old: &[ParamValue], new: &[ParamValue]) -> Parameters {
     out
 }
 
+/// Needs are matched by provider, app and the values that configure them (the detail, such as a
+/// topic list, may change without the need being a new one).
 fn infrastructure(old: &[InfraNeed], new: &[InfraNeed]) -> Infrastructure {
-    let key = |n: &InfraNeed| InfraRef { provider: n.provider.clone(), detail: n.detail.clone() };
-    let find = |list: &[InfraNeed], k: &InfraRef| list.iter().find(|n| key(n) == *k).cloned();
+    let same = |a: &InfraNeed, b: &InfraNeed| a.provider == b.provider && a.app == b.app && a.external_values == b.external_values;
+    let reference = |n: &InfraNeed| InfraRef { provider: n.provider.clone(), detail: n.detail.clone() };
     let mut out = Infrastructure::default();
     for n in new {
-        let k = key(n);
-        if out.added.contains(&k) || out.changed.iter().any(|c| c.provider == k.provider && c.detail == k.detail) {
-            continue;
-        }
-        match find(old, &k) {
-            None => out.added.push(k),
+        match old.iter().find(|o| same(o, n)) {
+            None => out.added.push(reference(n)),
             Some(o) => {
                 let c = InfraChange {
-                    provider: k.provider,
-                    detail: k.detail,
+                    provider: n.provider.clone(),
+                    detail: n.detail.clone(),
+                    detail_change: Change::between(Some(o.detail.clone()), Some(n.detail.clone())),
                     used_by: SetChange::between(&o.used_by, &n.used_by),
-                    external_values: SetChange::between(&o.external_values, &n.external_values),
                     bundled_switch: Change::between(o.bundled_switch.clone(), n.bundled_switch.clone()),
                 };
-                if !c.used_by.is_empty() || !c.external_values.is_empty() || c.bundled_switch.is_some() {
+                if c.detail_change.is_some() || !c.used_by.is_empty() || c.bundled_switch.is_some() {
                     out.changed.push(c);
                 }
             }
         }
     }
-    for o in old {
-        let k = key(o);
-        if find(new, &k).is_none() && !out.removed.contains(&k) {
-            out.removed.push(k);
-        }
-    }
+    out.removed = old.iter().filter(|o| !new.iter().any(|n| same(o, n))).map(reference).collect();
     out
 }

@@ -12,7 +12,8 @@ pub fn cond(c: &Cond) -> String {
 }
 
 fn quoted_if_needed(s: &str) -> String {
-    let plain = !s.is_empty() && !s.contains([',', '{', '}', '[', ']', ':', '"', '\n']) && s.trim() == s;
+    // Quotes only where the flow form would be ambiguous; `${PARAM}` reads better bare.
+    let plain = !s.is_empty() && !s.contains(", ") && !s.contains(": ") && !s.contains(['"', '\n']) && !s.ends_with(':') && s.trim() == s;
     if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_default() }
 }
 
@@ -63,6 +64,6 @@ mod tests {
             .with("image", Val::Str(Text(vec![Part::Param("IMAGE".into()), Part::Lit(":".into()), Part::Param("TAG".into())])))
             .with("replicas", Val::Typed("R".into()))
             .build();
-        assert_eq!(val(&v), "{secretKeyRef: {name: koku-aws, key: aws_access_key_id}, image: \"${IMAGE}:${TAG}\", replicas: ${{R}}}");
+        assert_eq!(val(&v), "{secretKeyRef: {name: koku-aws, key: aws_access_key_id}, image: ${IMAGE}:${TAG}, replicas: ${{R}}}");
     }
 }

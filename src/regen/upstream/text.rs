@@ -132,12 +132,7 @@ pub fn render(s: &Summary) -> String {
         for u in &c.used_by.removed {
             let _ = writeln!(out, "      no longer used by {u}");
         }
-        for v in &c.external_values.added {
-            let _ = writeln!(out, "      new value to set: {v}");
-        }
-        for v in &c.external_values.removed {
-            let _ = writeln!(out, "      value no longer used: {v}");
-        }
+        change(&mut out, "      ", "need", &c.detail_change);
         change(&mut out, "      ", "bundled switch", &c.bundled_switch);
     }
     let f = &s.files;

@@ -6,11 +6,17 @@
 {{- end -}}
 
 {{/*
-A value OpenShift would generate (`generate: expression`): the user's value, else the value already
-in the live Secret (so upgrades keep it), else a new random one.
+A generated credential (OpenShift's `generate: expression`, or a password the chart owns): the
+user's value, else the value already in the live Secret (so upgrades keep it), else a new random
+one. Generated values are cached per Secret and key for the whole render, so every place that
+uses the same credential gets the same value.
 */}}
 {{- define "clowd2helm.generated" -}}
-{{- $v := index .root.Values.parameters .param | default "" -}}
+{{- $cache := get .root "clowd2helmGenerated" | default dict -}}
+{{- $id := printf "%s/%s" .secret .key -}}
+{{- $v := "" -}}
+{{- if .param }}{{ $v = index .root.Values.parameters .param | default "" }}{{ end -}}
+{{- if not $v }}{{ $v = get $cache $id }}{{ end -}}
 {{- if not $v -}}
 {{- $live := lookup "v1" "Secret" .root.Release.Namespace .secret -}}
 {{- if and $live $live.data (hasKey $live.data .key) -}}
@@ -19,5 +25,15 @@ in the live Secret (so upgrades keep it), else a new random one.
 {{- $v = .random -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set $cache $id $v -}}
+{{- $_ := set .root "clowd2helmGenerated" $cache -}}
 {{- if .b64 -}}{{ $v | b64enc | toJson }}{{- else -}}{{ $v | toJson }}{{- end -}}
+{{- end -}}
+
+{{/* A key of an existing Secret, read at install time; empty when the Secret is absent. */}}
+{{- define "clowd2helm.secretValue" -}}
+{{- $live := lookup "v1" "Secret" .root.Release.Namespace .secret -}}
+{{- $v := "" -}}
+{{- if and $live $live.data (hasKey $live.data .key) }}{{ $v = index $live.data .key | b64dec }}{{ end -}}
+{{- $v | toJson -}}
 {{- end -}}

@@ -1,0 +1,126 @@
+//! `jobs[]`: scheduled → CronJob `<app>-<job>` (§2.13); run by a ClowdJobInvocation → a Job,
+//! which the chart names `<app>-<job>` (Clowder appends a random suffix) (§2.14).
+
+use super::pod::{pod_spec, Flavor, PodInput};
+use super::{get, items, kind, pairs, text, truthy, App, Expected, Setting};
+use crate::verify::exp::Exp;
+use serde_json::Value;
+
+const PROBES_NOT_REQUIRED: &str = "probes not required on Job pods";
+
+fn kube_linter() -> Vec<(String, String)> {
+    ["ignore-check.kube-linter.io/no-liveness-probe", "ignore-check.kube-linter.io/no-readiness-probe"].iter().map(|k| (k.to_string(), PROBES_NOT_REQUIRED.to_string())).collect()
+}
+
+pub fn jobs(app: &App, cjis: &[&Value], s: &Setting) -> Vec<Expected> {
+    let mut out = Vec::new();
+    for job in items(get(app.spec, "jobs")) {
+        if truthy(get(job, "disabled")) {
+            continue;
+        }
+        let job_name = text(job.get("name"));
+        let full = format!("{}-{job_name}", app.name);
+        if get(job, "schedule").is_some_and(|v| !text(Some(v)).is_empty()) {
+            out.push(cron_job(app, job, &full, s));
+        }
+        let invoker = cjis.iter().find(|c| {
+            kind(c) == "ClowdJobInvocation"
+                && text(get(c, "spec.appName")) == app.name
+                && !truthy(get(c, "spec.disabled"))
+                && items(get(c, "spec.jobs")).iter().any(|j| text(Some(j)) == job_name)
+        });
+        if let Some(cji) = invoker {
+            out.push(invoked_job(app, job, &full, cji, s));
+        }
+    }
+    out
+}
+
+fn passthrough(job: &Value, key: &str) -> Exp {
+    Exp::given(get(job, key))
+}
+
+fn cron_job(app: &App, job: &Value, full: &str, s: &Setting) -> Expected {
+    let labels = app.pod_labels(full);
+    let mut annotations = kube_linter();
+    annotations.extend(app.annotations.iter().cloned());
+    let spec = job.get("podSpec").unwrap_or(&Value::Null);
+    let pod = PodInput { app: &app.name, name: full, spec: &with_restart(spec, job), flavor: Flavor::CronJob, labels: &labels, service_account: format!("{}-app", app.name), s }.pod();
+    let body = Exp::open(vec![
+        ("metadata", Exp::open(vec![("name", Exp::Text(full.to_string())), ("labels", Exp::open_texts(&labels)), ("annotations", Exp::open_texts(&annotations))])),
+        (
+            "spec",
+            Exp::closed(vec![
+                ("schedule", Exp::exact(get(job, "schedule").unwrap_or(&Value::Null))),
+                ("concurrencyPolicy", Exp::exact(get(job, "concurrencyPolicy").unwrap_or(&Value::from("Allow")))),
+                ("suspend", default_or(job, "suspend", Value::Bool(false))),
+                ("successfulJobsHistoryLimit", default_or(job, "successfulJobsHistoryLimit", Value::from(3))),
+                ("failedJobsHistoryLimit", default_or(job, "failedJobsHistoryLimit", Value::from(1))),
+                ("startingDeadlineSeconds", passthrough(job, "startingDeadlineSeconds")),
+                (
+                    "jobTemplate",
+                    Exp::closed(vec![
+                        ("metadata", Exp::open(vec![("labels", Exp::open_texts(&labels))])),
+                        ("spec", job_spec(job, Exp::open_texts(&labels), Exp::open_texts(&kube_linter()), pod)),
+                    ]),
+                ),
+            ]),
+        ),
+    ]);
+    Expected { kind: "CronJob".into(), name: full.to_string(), body }
+}
+
+fn invoked_job(app: &App, job: &Value, full: &str, cji: &Value, s: &Setting) -> Expected {
+    let mut labels = pairs(get(cji, "metadata.labels"));
+    labels.retain(|(k, _)| k != "clowdjob" && k != "job");
+    labels.push(("clowdjob".into(), text(get(cji, "metadata.name"))));
+    labels.push(("job".into(), full.to_string()));
+    let mut annotations = kube_linter();
+    annotations.extend(app.annotations.iter().cloned());
+    let mut pod_annotations = kube_linter();
+    pod_annotations.extend(pairs(get(cji, "metadata.annotations")));
+    let spec = job.get("podSpec").unwrap_or(&Value::Null);
+    let pod = PodInput { app: &app.name, name: full, spec: &with_restart(spec, job), flavor: Flavor::Job, labels: &labels, service_account: format!("{}-app", app.name), s }.pod();
+    let body = Exp::open(vec![
+        ("metadata", Exp::open(vec![("name", Exp::Text(full.to_string())), ("labels", Exp::open_texts(&labels)), ("annotations", Exp::open_texts(&annotations))])),
+        ("spec", job_spec(job, Exp::open_texts(&labels), Exp::open_texts(&pod_annotations), pod)),
+    ]);
+    Expected { kind: "Job".into(), name: full.to_string(), body }
+}
+
+/// `batch/v1` JobSpec: passthrough counts and deadline, Kubernetes' backoffLimit.
+fn job_spec(job: &Value, labels: Exp, annotations: Exp, pod: Exp) -> Exp {
+    Exp::closed(vec![
+        ("parallelism", passthrough(job, "parallelism")),
+        ("completions", passthrough(job, "completions")),
+        ("activeDeadlineSeconds", passthrough(job, "activeDeadlineSeconds")),
+        ("backoffLimit", Exp::or_absent(Exp::int(6))),
+        ("template", Exp::closed(vec![("metadata", Exp::open(vec![("labels", labels), ("annotations", annotations)])), ("spec", pod)])),
+    ])
+}
+
+/// The job's value, or absent / Kubernetes' default when the template has none.
+fn default_or(job: &Value, key: &str, default: Value) -> Exp {
+    match get(job, key) {
+        Some(v) => Exp::exact(v),
+        None => Exp::or_absent(Exp::Is(default)),
+    }
+}
+
+/// The job-level restartPolicy travels with the pod spec (default `Never`).
+fn with_restart(spec: &Value, job: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let Value::Object(m) = &mut spec {
+        m.remove("restartPolicy");
+        if let Some(r) = get(job, "restartPolicy") {
+            m.insert("restartPolicy".into(), r.clone());
+        }
+    }
+    spec
+}
+
+impl PodInput<'_> {
+    fn pod(&self) -> Exp {
+        pod_spec(self)
+    }
+}

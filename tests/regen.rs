@@ -1,0 +1,329 @@
+//! Safe regeneration end to end: overlays that survive an upstream change, files of the user's
+//! kept, generated files of removed deployments deleted, hand edits and stale overlays refused,
+//! and `check` for CI. Inputs are the real upstream Koku templates; expected names come from
+//! those inputs (ClowdApp name + deployment name), not from our own output.
+
+#[path = "common/tools.rs"]
+mod tools;
+
+use clowd2helm::source::template::sha256_hex;
+use clowd2helm::source::yaml::{self, Node};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn upstream(date: &str) -> String {
+    format!("{}/../shared/upstream/koku/clowdapp-{date}.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clowd2helm")).args(args).output().expect("run clowd2helm")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn ok(o: Output) -> Output {
+    assert_eq!(code(&o), 0, "expected success\nstdout:\n{}\nstderr:\n{}", stdout(&o), stderr(&o));
+    o
+}
+
+fn convert(input: &str, chart: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["convert", input, "-o", chart.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn check(input: &str, chart: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["check", input, "-o", chart.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The ClowdApp's name and its deployment names, read from the template itself.
+fn clowdapp(input: &str) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(input).unwrap();
+    let docs = yaml::load_documents(input, &text).unwrap();
+    let objects = docs[0].get("objects").expect("a Template").items();
+    let app = objects.iter().find(|o| o.get("kind").and_then(Node::as_str) == Some("ClowdApp")).expect("a ClowdApp");
+    let name = app.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap().to_string();
+    let deployments = app.get("spec").and_then(|s| s.get("deployments")).map(Node::items).unwrap_or(&[]);
+    (name, deployments.iter().map(|d| d.get("name").and_then(Node::as_str).unwrap().to_string()).collect())
+}
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+fn manifest(chart: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(chart.join(".clowd2helm/manifest.json")).unwrap()).unwrap()
+}
+
+/// Generated template files that hold an object with this exact name.
+fn files_naming(chart: &Path, name: &str) -> Vec<String> {
+    let m = manifest(chart);
+    m["files"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|p| p.starts_with("templates/"))
+        .filter(|p| std::fs::read_to_string(chart.join(p)).unwrap().lines().any(|l| l.trim() == format!("name: {name}")))
+        .cloned()
+        .collect()
+}
+
+/// `helm template` with the chart's defaults, as JSON objects.
+fn render(chart: &Path) -> Vec<Value> {
+    let out = Command::new(tools::helm()).args(["template", "t", chart.to_str().unwrap()]).output().expect("run helm");
+    assert!(out.status.success(), "helm template failed:\n{}", stderr(&out));
+    let text = stdout(&out);
+    yaml::load_documents("helm-output", &text).unwrap().iter().filter(|d| !d.is_null()).map(Node::to_json).collect()
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> Option<&'a Value> {
+    objects.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+}
+
+fn write(path: &Path, text: &str) -> PathBuf {
+    std::fs::write(path, text).unwrap();
+    path.to_path_buf()
+}
+
+/// A deployment that exists in every version used below, with its object name.
+fn masu() -> String {
+    let mut names = Vec::new();
+    for date in ["2024-06-28", "2025-05-06", "2026-08-14"] {
+        let (app, deps) = clowdapp(&upstream(date));
+        assert!(deps.contains(&"clowder-masu".to_string()), "{date} has a clowder-masu deployment");
+        names.push(format!("{app}-clowder-masu"));
+    }
+    names.dedup();
+    assert_eq!(names.len(), 1);
+    names.remove(0)
+}
+
+fn node_selector_overlay(dir: &Path, deployment: &str) -> PathBuf {
+    write(
+        &dir.join("overrides.yaml"),
+        &format!(
+            "# Team adjustments, re-applied on every regeneration.\n- target:\n    kind: Deployment\n    name: {deployment}\n  patch:\n  - op: add\n    path: /spec/template/spec/nodeSelector\n    value:\n      disktype: ssd\n"
+        ),
+    )
+}
+
+const USER_TEMPLATE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-extra\ndata:\n  owner: cost-team\n";
+
+#[test]
+fn overlay_and_user_files_survive_an_upstream_change_that_removes_a_deployment() {
+    let old = upstream("2024-06-28");
+    let new = upstream("2026-08-14");
+    let (app, old_deps) = clowdapp(&old);
+    let (_, new_deps) = clowdapp(&new);
+    let removed: Vec<String> = old_deps.iter().filter(|d| !new_deps.contains(d)).map(|d| format!("{app}-{d}")).collect();
+    assert_eq!(removed, vec![format!("{app}-api")], "SOURCES.md: `api` was replaced by api-reads + api-writes");
+    let api = &removed[0];
+
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let masu = masu();
+    let overlay = node_selector_overlay(dir.path(), &masu);
+    let overlay_arg = overlay.to_str().unwrap();
+
+    ok(convert(&old, &chart, &["--overrides", overlay_arg]));
+    let api_files = files_naming(&chart, api);
+    assert!(!api_files.is_empty(), "the first chart has files for {api}");
+    write(&chart.join("TEAM-NOTES.md"), "our runbook\n");
+    write(&chart.join("templates/team-extra.yaml"), USER_TEMPLATE);
+
+    let out = ok(convert(&new, &chart, &["--overrides", overlay_arg]));
+    assert!(stdout(&out).contains("Removed"), "the user is told about removed files:\n{}", stdout(&out));
+
+    // The user's files are untouched.
+    assert_eq!(std::fs::read_to_string(chart.join("TEAM-NOTES.md")).unwrap(), "our runbook\n");
+    assert_eq!(std::fs::read_to_string(chart.join("templates/team-extra.yaml")).unwrap(), USER_TEMPLATE);
+    // The generated files of the removed deployment are gone, and nothing renders it any more.
+    for f in &api_files {
+        assert!(!chart.join(f).exists(), "{f} was generated for {api} and must be removed");
+    }
+    let objects = render(&chart);
+    assert!(objects.iter().all(|o| o["metadata"]["name"] != api.as_str()), "no object named {api} is rendered");
+    assert!(find(&objects, "ConfigMap", "team-extra").is_some(), "the user's template is part of the chart");
+    // The overlay is applied to the regenerated Deployment.
+    let d = find(&objects, "Deployment", &masu).expect("masu Deployment rendered");
+    assert_eq!(d["spec"]["template"]["spec"]["nodeSelector"], serde_json::json!({"disktype": "ssd"}), "{d:#}");
+
+    // Provenance: the overlay file and its hash are recorded.
+    let m = manifest(&chart);
+    assert_eq!(m["overrides"]["file"], overlay_arg);
+    assert_eq!(m["overrides"]["sha256"], sha256_hex(&std::fs::read(&overlay).unwrap()));
+    assert!(m["files"].get("TEAM-NOTES.md").is_none(), "user files are not claimed as generated");
+
+    // Nothing left to regenerate.
+    let c = check(&new, &chart, &["--overrides", overlay_arg]);
+    assert_eq!(code(&c), 0, "check after regeneration:\n{}{}", stdout(&c), stderr(&c));
+    assert!(stdout(&c).is_empty());
+}
+
+#[test]
+fn a_hand_edited_generated_template_is_refused_and_left_as_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    ok(convert(&upstream("2025-10-27"), &chart, &[]));
+    let edited = files_naming(&chart, &masu()).into_iter().next().expect("a template for masu");
+    let path = chart.join(&edited);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("# tuned by hand\n");
+    std::fs::write(&path, &text).unwrap();
+    let before = tree(dir.path());
+
+    let out = convert(&upstream("2026-08-14"), &chart, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&edited), "the edited file is named: {err}");
+    assert!(err.contains("--overrides"), "the message points to overlays: {err}");
+    assert_eq!(tree(dir.path()), before, "nothing was written");
+
+    // --force discards the edit on purpose.
+    ok(convert(&upstream("2026-08-14"), &chart, &["--force"]));
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("# tuned by hand"));
+}
+
+#[test]
+fn an_overlay_whose_target_is_gone_is_refused_naming_the_entry() {
+    let old = upstream("2024-06-28");
+    let (app, deps) = clowdapp(&old);
+    assert!(deps.contains(&"api".to_string()));
+    let api = format!("{app}-api");
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let overlay = write(
+        &dir.path().join("overrides.yaml"),
+        &format!(
+            "- target: {{kind: Deployment, name: {}}}\n  patch:\n  - {{op: add, path: /spec/template/spec/nodeSelector, value: {{disktype: ssd}}}}\n- target: {{kind: Deployment, name: {api}}}\n  patch:\n  - {{op: add, path: /metadata/labels/team, value: cost}}\n",
+            masu()
+        ),
+    );
+    let overlay_arg = overlay.to_str().unwrap();
+    ok(convert(&old, &chart, &["--overrides", overlay_arg]));
+    let d = find(&render(&chart), "Deployment", &api).cloned().expect("api Deployment");
+    assert_eq!(d["metadata"]["labels"]["team"], "cost", "the overlay applied while its target existed");
+    let before = tree(dir.path());
+
+    for command in ["convert", "check"] {
+        let out = run(&[command, &upstream("2025-05-06"), "-o", chart.to_str().unwrap(), "--overrides", overlay_arg]);
+        assert_eq!(code(&out), 2, "{command}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("entry 2"), "{command}: the entry is named: {err}");
+        assert!(err.contains(&format!("Deployment {api}")), "{command}: the target is named: {err}");
+        assert!(err.contains(&format!("{overlay_arg}:4:")), "{command}: the entry's line is given: {err}");
+        assert!(err.contains(&format!("{api}-reads")), "{command}: the likely replacement is suggested: {err}");
+        assert_eq!(tree(dir.path()), before, "{command}: the chart folder is untouched");
+    }
+}
+
+#[test]
+fn an_operation_that_no_longer_applies_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let masu = masu();
+    let overlay = write(
+        &dir.path().join("overrides.yaml"),
+        &format!(
+            "- target: {{kind: Deployment, name: {masu}}}\n  patch:\n  - op: test\n    path: /kind\n    value: Deployment\n  - op: remove\n    path: /spec/template/spec/hostNetwork\n"
+        ),
+    );
+    let out = convert(&upstream("2026-08-14"), &chart, &["--overrides", overlay.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("entry 1") && err.contains(&format!("Deployment {masu}")), "{err}");
+    assert!(err.contains("operation 2") && err.contains("/spec/template/spec/hostNetwork"), "{err}");
+    assert!(err.contains(":6:"), "the failing operation's line: {err}");
+    assert!(!chart.exists(), "nothing was written");
+}
+
+#[test]
+fn a_malformed_overrides_file_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let cases = [
+        ("- target: {kind: Deployment, name: x}\n  patch:\n  - {op: ad, path: /a, value: 1}\n", ":3:", "not an RFC 6902 operation"),
+        ("- target: {kind: Deployment, name: x}\n  patches: []\n", ":2:", "unknown key `patches`"),
+        ("- target: {kind: Deployment}\n  patch: []\n", ":1:", "needs a `name`"),
+        ("target: {kind: Values}\n", ":1:", "expected a list"),
+        ("- target: {kind: Values}\n  patch: [\n", ":", "malformed YAML"),
+    ];
+    for (text, line, message) in cases {
+        let overlay = write(&dir.path().join("overrides.yaml"), text);
+        let out = convert(&upstream("2026-08-14"), &chart, &["--overrides", overlay.to_str().unwrap()]);
+        assert_eq!(code(&out), 2, "{text}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(&format!("overrides.yaml{line}")), "{text}: {err}");
+        assert!(err.contains(message), "{text}: {err}");
+        assert!(!chart.exists());
+    }
+}
+
+#[test]
+fn a_values_overlay_changes_one_default_and_keeps_every_comment() {
+    let input = upstream("2026-08-14");
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, patched) = (dir.path().join("plain"), dir.path().join("patched"));
+    ok(convert(&input, &plain, &[]));
+    let overlay = write(&dir.path().join("overrides.yaml"), "- target: {kind: Values}\n  patch:\n  - {op: replace, path: /parameters/ENV_NAME, value: stage-env}\n");
+    ok(convert(&input, &patched, &["--overrides", overlay.to_str().unwrap()]));
+
+    let a = std::fs::read_to_string(plain.join("values.yaml")).unwrap();
+    let b = std::fs::read_to_string(patched.join("values.yaml")).unwrap();
+    let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert_eq!(a.lines().count(), b.lines().count());
+    assert_eq!(differing.len(), 1, "exactly one line differs: {differing:?}");
+    assert_eq!(differing[0].1.trim(), "ENV_NAME: stage-env");
+
+    let objects = render(&patched);
+    let env_names: BTreeSet<String> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .flat_map(|o| o["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default())
+        .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+        .filter(|e| e["value"] == "stage-env")
+        .filter_map(|e| e["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(env_names.contains("ENV_NAME"), "the new default reaches the pods: {env_names:?}");
+}
+
+#[test]
+fn check_reports_what_an_upstream_change_would_do_and_ignores_user_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let old = upstream("2025-10-27");
+    ok(convert(&old, &chart, &[]));
+    write(&chart.join("TEAM-NOTES.md"), "ours\n");
+    let c = check(&old, &chart, &[]);
+    assert_eq!(code(&c), 0, "{}{}", stdout(&c), stderr(&c));
+
+    let before = tree(dir.path());
+    let c = check(&upstream("2026-08-14"), &chart, &[]);
+    assert_eq!(code(&c), 1, "{}", stderr(&c));
+    let diff = stdout(&c);
+    // SOURCES.md: 2026-08-14 adds env ONPREM to every Koku-image deployment.
+    assert!(diff.lines().any(|l| l.starts_with('+') && l.contains("ONPREM")), "{diff}");
+    assert!(diff.contains("--- a/.clowd2helm/manifest.json"), "the manifest is compared too");
+    assert!(!diff.contains("TEAM-NOTES.md"));
+    assert_eq!(tree(dir.path()), before, "check writes nothing");
+}
