@@ -11,6 +11,7 @@ pub mod regen;
 pub mod report;
 pub mod source;
 pub mod tools;
+pub mod verify;
 
 use error::{Error, Result};
 use std::path::Path;

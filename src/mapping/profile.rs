@@ -27,6 +27,10 @@ pub struct Profile {
     pub clowder_switch: String,
     #[serde(default)]
     pub containers: ContainerFilter,
+    /// Ports the app listens on in env mode when they differ from Clowder's (Koku binds its
+    /// private API to 8000 without cdappconfig). Keys: `private`.
+    #[serde(default)]
+    pub app_ports: BTreeMap<String, i64>,
     #[serde(default)]
     pub providers: Providers,
     /// Where it was read from (file path or `built-in`).

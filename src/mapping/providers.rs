@@ -232,6 +232,24 @@ fn apply_env(ctx: &mut Ctx, app: &ClowdApp, profile: &Profile, conns: &Connectio
             }
         }
     }
+    if let Some(port) = profile.app_ports.get("private") {
+        let mut moved = Vec::new();
+        for w in model.workloads.iter_mut().filter(|w| w.app == app.name) {
+            let Some(main) = w.pod.containers.first_mut() else { continue };
+            if !container_applies(profile, main) {
+                continue;
+            }
+            let Some(p) = main.ports.iter_mut().find(|p| p.name == "private") else { continue };
+            p.port = Val::Int(*port);
+            if let Some(sp) = w.service.as_mut().and_then(|s| s.ports.iter_mut().find(|p| p.name == "private")) {
+                sp.target_port = Val::Int(*port);
+            }
+            moved.push(w.name.display());
+        }
+        if !moved.is_empty() {
+            ctx.find("config.app-port", Outcome::Approximated, app.pos, "Service private targetPort", format!("profile `{}`: without cdappconfig.json the app listens on {port} for its private API; container port `private` and the Service targetPort use {port} (the Service port stays Clowder's) in {}", profile.name, moved.join(", ")), None);
+        }
+    }
     if forced > 0 {
         ctx.find("config.clowder-disabled", Outcome::Translated, app.pos, format!("env {}", profile.clowder_switch), format!("{} forced to \"false\" in {forced} containers so the app reads env vars instead of cdappconfig.json (no ACG_CONFIG is set)", profile.clowder_switch), None);
     }

@@ -172,7 +172,7 @@ impl<'a> Fields<'a> {
     }
     fn map(&mut self, input: &Input, key: &'static str) -> Result<Option<&'a Node>, InputError> {
         match self.get(key) {
-            Some(n) if !n.is_map() => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a mapping, found a {}", self.what, n.type_name()))),
+            Some(n) if !n.is_map() => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a mapping, found {}", self.what, n.a_type())).hint(format!("write `{key}:` followed by indented `field: value` lines"))),
             other => Ok(other),
         }
     }
@@ -180,13 +180,13 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Ok(&[]),
             Some(n) if n.is_seq() => Ok(n.items()),
-            Some(n) => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a list, found a {}", self.what, n.type_name()))),
+            Some(n) => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a list, found {}", self.what, n.a_type())).hint(format!("write `{key}:` followed by entries that start with `- `"))),
         }
     }
     /// A scalar (string, number, bool, or a `${{X}}` reference).
     fn scalar(&mut self, input: &Input, key: &'static str) -> Result<Option<&'a Node>, InputError> {
         match self.get(key) {
-            Some(n) if n.is_map() || n.is_seq() => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a single value, found a {}", self.what, n.type_name()))),
+            Some(n) if n.is_map() || n.is_seq() => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a single value, found {}", self.what, n.a_type())).hint("write one value: a string, a number, a boolean or a `${{PARAMETER}}` reference")),
             other => Ok(other),
         }
     }
@@ -195,7 +195,7 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(n) => match &n.kind {
                 Kind::Str(s) => Ok(Some(s.clone())),
-                _ => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a string, found a {}", self.what, n.type_name()))),
+                _ => Err(err(&input.file, n.pos, format!("`{key}` in {} must be a string, found {}", self.what, n.a_type()))),
             },
         }
     }
@@ -255,7 +255,7 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
     let mut names: Vec<(&str, Pos)> = Vec::new();
     for a in &apps {
         if let Some((_, first)) = names.iter().find(|(n, _)| *n == a.name) {
-            return Err(err(&input.file, a.pos, format!("ClowdApp `{}` is defined twice (first on line {})", a.name, first.line)));
+            return Err(err(&input.file, a.pos, format!("ClowdApp `{}` is defined twice (first on line {})", a.name, first.line)).hint("remove the copy or rename one of them; Clowder would reconcile only one"));
         }
         names.push((&a.name, a.pos));
     }
@@ -368,7 +368,7 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
     let name = f.string(input, "name")?.ok_or_else(|| err(&input.file, d.pos, "deployment without a `name`").hint("every entry of spec.deployments needs a name"))?;
     let pos = d.get("name").map(|n| n.pos).unwrap_or(d.pos);
     if input.declared.iter().any(|p| name.contains(&format!("${{{p}}}"))) {
-        return Err(err(&input.file, pos, format!("deployment name `{name}` must be literal text, not a template parameter")));
+        return Err(err(&input.file, pos, format!("deployment name `{name}` must be literal text, not a template parameter")).hint("write the name out: Clowder derives the Deployment, Service and ServiceAccount names from it"));
     }
     let replicas = f.scalar(input, "replicas")?.cloned();
     let min_replicas = f.scalar(input, "minReplicas")?.cloned();
@@ -480,7 +480,7 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
         let mut sf = Fields::new(input, s, "a sidecars entry")?;
         let name = sf.string(input, "name")?.unwrap_or_default();
         if name != "token-refresher" && name != "otel-collector" {
-            return Err(err(&input.file, s.pos, format!("sidecar `{name}` is not one Clowder knows (token-refresher, otel-collector)")));
+            return Err(err(&input.file, s.pos, format!("sidecar `{name}` is not one Clowder knows (token-refresher, otel-collector)")).hint("remove it; add another container with an overlay (--overrides) if the pod needs one"));
         }
         let enabled = sf.scalar(input, "enabled")?.cloned();
         for k in ["image", "configMap", "envVars", "memoryRequest", "memoryLimit", "volumeMounts"] {

@@ -200,7 +200,58 @@ fn scan_error(file: &str, text: &str, e: &saphyr_parser::ScanError) -> InputErro
         return InputError::at(file, line, col, format!("nesting deeper than {MAX_DEPTH} levels"))
             .hint("a ClowdApp template nests a few levels deep; check that this is the right file");
     }
+    if info.contains("flow mapping") || info.contains("flow sequence") {
+        if let Some((open, l, c)) = unclosed_bracket(text, m.index()) {
+            let close = if open == '{' { '}' } else { ']' };
+            return InputError::at(file, line, col, format!("malformed YAML: the `{open}` opened on line {l} column {c} is not closed"))
+                .hint(format!("add the missing `{close}`, or separate the entries with `,`"));
+        }
+    }
     InputError::at(file, line, col, format!("malformed YAML: {info}")).hint("fix the YAML syntax at this position or just before it")
+}
+
+/// The innermost `{` or `[` still open at character `upto` (quotes and comments skipped; a
+/// heuristic for messages only).
+fn unclosed_bracket(text: &str, upto: usize) -> Option<(char, usize, usize)> {
+    let mut open: Vec<(char, usize, usize)> = Vec::new();
+    let (mut line, mut col) = (1, 0);
+    let mut chars = text.chars().take(upto).peekable();
+    let mut prev = '\n';
+    while let Some(c) = chars.next() {
+        col += 1;
+        match c {
+            '\n' => {
+                line += 1;
+                col = 0;
+            }
+            '#' if prev.is_whitespace() => {
+                while chars.peek().is_some_and(|n| *n != '\n') {
+                    chars.next();
+                }
+            }
+            '"' | '\'' => {
+                while let Some(n) = chars.next() {
+                    col += 1;
+                    if n == '\n' {
+                        line += 1;
+                        col = 0;
+                    } else if n == '\\' && c == '"' {
+                        chars.next();
+                        col += 1;
+                    } else if n == c {
+                        break;
+                    }
+                }
+            }
+            '{' | '[' => open.push((c, line, col)),
+            '}' | ']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    open.pop()
 }
 
 enum Frame {

@@ -1,0 +1,192 @@
+//! `clowd2helm verify`: render the chart with helm, process the template independently with the
+//! same parameter values, and compare every field of every object Clowder would have made; then
+//! check invariants any correct chart satisfies. See docs/verify.md.
+
+pub mod compare;
+pub mod exp;
+pub mod helm;
+pub mod invariants;
+pub mod oracle;
+pub mod validate;
+pub mod values;
+
+use crate::error::{Error, InputError, Result};
+use crate::mapping::Options;
+use crate::source::process::{parameter_values, process_node};
+use crate::source::template::{self, Input};
+use crate::source::yaml::{Node, Pos};
+use compare::{Difference, Tally};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What to verify.
+pub struct Request {
+    /// Template file name (for messages) and text.
+    pub template: (String, String),
+    pub chart_dir: PathBuf,
+    /// `-f` files and `--set` arguments, given to helm and read for parameter values.
+    pub values_files: Vec<String>,
+    pub sets: Vec<String>,
+    pub helm: PathBuf,
+    /// kubernetes-validate, when available.
+    pub validator: Option<PathBuf>,
+    pub options: Options,
+}
+
+/// The result of one verification.
+#[derive(Debug)]
+pub struct Outcome {
+    pub compared: usize,
+    pub equal: usize,
+    pub differences: Vec<Difference>,
+    pub objects_expected: usize,
+    /// Rendered objects Clowder would not have made (the chart's own infrastructure).
+    pub extra_objects: Vec<String>,
+    /// Env vars, volumes and mounts the chart adds to Clowder's lists.
+    pub extra_entries: usize,
+    pub invariants_checked: Vec<&'static str>,
+    pub violations: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.differences.is_empty() && self.violations.is_empty()
+    }
+
+    /// The report `verify` prints: fidelity first, then every difference and violation.
+    pub fn render(&self) -> String {
+        let mut s = format!("fidelity: {}/{} fields\n", self.equal, self.compared);
+        for d in &self.differences {
+            s.push_str(&format!("{} {}: expected {}, rendered {}\n", d.object, d.path, d.expected, d.rendered));
+        }
+        for v in &self.violations {
+            s.push_str(&format!("invariant violated: {v}\n"));
+        }
+        s.push_str(&format!(
+            "objects: {} compared; {} more rendered that Clowder would not make{}\n",
+            self.objects_expected,
+            self.extra_objects.len(),
+            if self.extra_objects.is_empty() { String::new() } else { format!(" ({})", self.extra_objects.join(", ")) }
+        ));
+        if self.extra_entries > 0 {
+            s.push_str(&format!("entries added by the chart to Clowder's env/volume lists: {}\n", self.extra_entries));
+        }
+        s.push_str(&format!("invariants: {} checked ({}), {} violated\n", self.invariants_checked.len(), self.invariants_checked.join("; "), self.violations.len()));
+        for n in &self.notes {
+            s.push_str(&format!("note: {n}\n"));
+        }
+        s.push_str(if self.passed() {
+            "verify: the chart renders what Clowder would have run\n"
+        } else {
+            "verify: the chart differs from what Clowder would have run\n"
+        });
+        s
+    }
+}
+
+pub fn run(req: &Request) -> Result<Outcome> {
+    let (name, text) = &req.template;
+    let input = template::parse(name, text)?;
+    check_chart_dir(&req.chart_dir)?;
+    let user = values::UserValues::load(&req.values_files, &req.sets)?;
+    let effective = values::effective(&req.chart_dir, &user)?;
+    let rendered = helm::documents(&helm::template(&req.helm, &req.chart_dir, &req.values_files, &req.sets)?)?;
+
+    let overrides = user.parameter_overrides();
+    let processed = oracle::process(&input, &overrides);
+    let setting = oracle::Setting::new(&effective, &req.options);
+    let expected = oracle::expected(&processed, &setting);
+
+    let mut tally = Tally::default();
+    let mut matched = BTreeSet::new();
+    for e in &expected {
+        let found = rendered.iter().position(|d| doc_kind(d) == e.kind && doc_name(d) == e.name);
+        if let Some(i) = found {
+            matched.insert(i);
+        }
+        tally.object(&e.id(), &e.body, found.map(|i| &rendered[i]));
+    }
+    let extra_objects = rendered.iter().enumerate().filter(|(i, _)| !matched.contains(i)).map(|(_, d)| format!("{}/{}", doc_kind(d), doc_name(d))).collect();
+
+    let listed = listed_externals(&req.chart_dir, &input, &overrides)?;
+    let checks = invariants::check(&rendered, &listed, &oracle::template_duplicates(&processed));
+    let mut outcome = Outcome {
+        compared: tally.compared,
+        equal: tally.equal,
+        differences: tally.differences,
+        objects_expected: expected.len(),
+        extra_objects,
+        extra_entries: tally.extra_entries,
+        invariants_checked: checks.checked,
+        violations: checks.violations,
+        notes: checks.notes,
+    };
+    match &req.validator {
+        Some(v) => {
+            outcome.invariants_checked.push("kubernetes-validate --strict");
+            let (count, problems) = validate::run(v, &rendered)?;
+            outcome.notes.push(format!("kubernetes-validate --strict checked {count} objects of built-in kinds"));
+            outcome.violations.extend(problems.into_iter().map(|p| format!("kubernetes-validate: {p}")));
+        }
+        None => outcome.notes.push("kubernetes-validate not found: schema validation skipped (install it with scripts/install-tools.sh or pass --kubernetes-validate PATH)".into()),
+    }
+    Ok(outcome)
+}
+
+fn check_chart_dir(dir: &Path) -> Result<()> {
+    if !dir.join("Chart.yaml").is_file() {
+        return Err(Error::Input(
+            InputError::whole(&dir.display().to_string(), "not a chart folder: Chart.yaml is missing").hint("pass the folder `clowd2helm convert -o` wrote"),
+        ));
+    }
+    Ok(())
+}
+
+fn doc_kind(d: &Value) -> String {
+    d.get("kind").map(exp::as_text).unwrap_or_default()
+}
+
+fn doc_name(d: &Value) -> String {
+    d.get("metadata").and_then(|m| m.get("name")).map(exp::as_text).unwrap_or_default()
+}
+
+/// Secrets and ConfigMaps the chart's `gap-report.json` names: finding targets `Secret/<name>`
+/// or `ConfigMap/<name>` (optionally followed by `:path`), and any entry with `kind` and `name`.
+/// Names written with `${PARAM}` are resolved with the parameter values in use.
+fn listed_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String, String>) -> Result<invariants::Listed> {
+    let path = chart_dir.join("gap-report.json");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+    let report: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Input(InputError::whole(&path.display().to_string(), format!("gap-report.json is not valid JSON: {e}"))))?;
+    let values = parameter_values(input, overrides);
+    let resolve = |s: &str| exp::as_text(&process_node(&Node::str(s, Pos::default()), &values));
+    let mut out = BTreeSet::new();
+    collect_listed(&report, &mut |kind, name| {
+        out.insert((kind.to_string(), resolve(name)));
+    });
+    Ok(Some(out))
+}
+
+fn collect_listed(v: &Value, add: &mut dyn FnMut(&str, &str)) {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::String(k)), Some(Value::String(n))) = (m.get("kind"), m.get("name")) {
+                if k == "Secret" || k == "ConfigMap" {
+                    add(k, n);
+                }
+            }
+            if let Some(Value::String(t)) = m.get("target") {
+                for kind in ["Secret", "ConfigMap"] {
+                    if let Some(rest) = t.strip_prefix(kind).and_then(|r| r.strip_prefix('/')) {
+                        add(kind, rest.split(':').next().unwrap_or(rest));
+                    }
+                }
+            }
+            m.values().for_each(|x| collect_listed(x, add));
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_listed(x, add)),
+        _ => {}
+    }
+}
