@@ -143,6 +143,11 @@ fn list<'a>(v: &'a Value) -> &'a [Value] {
     v.as_array().map(Vec::as_slice).unwrap_or(&[])
 }
 
+/// (objects labelled with Clowder's `pod` label, the rest)
+fn split_app_and_infra(objects: Vec<&Value>) -> (Vec<&Value>, Vec<&Value>) {
+    objects.into_iter().partition(|o| !o["metadata"]["labels"]["pod"].is_null())
+}
+
 // ------------------------------------------------------------------------------------------
 // Upstream Koku
 // ------------------------------------------------------------------------------------------
@@ -183,33 +188,42 @@ fn koku_latest_has_every_deployment_service_and_job_of_the_template() {
     let chart = convert_ok(&input, scratch.path());
     let rendered = objects(&render_ok(&chart, &[]));
 
-    let rendered_deployments = of_kind(&rendered, "Deployment");
-    assert_eq!(rendered_deployments.len(), 30);
-    assert_eq!(names(&rendered_deployments), expected, "one Deployment `<app>-<deployment>` per deployment");
+    // The app's own workloads carry Clowder's `pod` label; bundled infrastructure (the local
+    // database and Redis Clowder would have run) carries its `service` label instead.
+    let (app_deployments, infra_deployments) = split_app_and_infra(of_kind(&rendered, "Deployment"));
+    assert_eq!(app_deployments.len(), 30);
+    assert_eq!(names(&app_deployments), expected, "one Deployment `<app>-<deployment>` per deployment");
+    assert!(infra_deployments.iter().all(|d| !d["metadata"]["labels"]["service"].is_null()), "only bundled infrastructure beside the app's Deployments: {:?}", names(&infra_deployments));
 
-    let services = of_kind(&rendered, "Service");
+    let (services, infra_services) = split_app_and_infra(of_kind(&rendered, "Service"));
     assert_eq!(services.len(), 30);
     assert_eq!(names(&services), expected, "one Service `<app>-<deployment>` per deployment");
+    assert!(infra_services.iter().all(|d| !d["metadata"]["labels"]["service"].is_null()), "only bundled infrastructure beside the app's Services: {:?}", names(&infra_services));
     for dep in deployments {
         let full = format!("{name}-{}", dep["name"].as_str().unwrap());
         let svc = named(&rendered, "Service", &full);
         assert_eq!(svc["spec"]["selector"], json!({ "pod": full }), "Service {full} selects only its pod label");
+        // Clowder's Service ports (other apps reach this one through them), in Clowder's order.
         let public = dep["webServices"]["public"]["enabled"] == true || dep["web"] == true;
         let private = dep["webServices"]["private"]["enabled"] == true;
-        let mut ports = Vec::new();
+        let mut want = Vec::new();
         if public {
-            ports.push(("public", 8000));
+            want.push(("public".to_string(), json!(8000)));
         }
         if private {
-            ports.push(("private", 10000));
+            want.push(("private".to_string(), json!(10000)));
         }
-        ports.push(("metrics", 9000));
-        let got: Vec<(String, Value, Value)> = list(&svc["spec"]["ports"])
-            .iter()
-            .map(|p| (p["name"].as_str().unwrap_or_default().to_string(), p["port"].clone(), p["targetPort"].clone()))
-            .collect();
-        let want: Vec<(String, Value, Value)> = ports.iter().map(|(n, p)| (n.to_string(), json!(p), json!(p))).collect();
+        want.push(("metrics".to_string(), json!(9000)));
+        let ports = list(&svc["spec"]["ports"]);
+        let got: Vec<(String, Value)> = ports.iter().map(|p| (p["name"].as_str().unwrap_or_default().to_string(), p["port"].clone())).collect();
         assert_eq!(got, want, "Service {full} has Clowder's ports");
+        // Each targetPort is the number the container listens on under Clowder's port name.
+        let container = &named(&rendered, "Deployment", &full)["spec"]["template"]["spec"]["containers"][0];
+        for p in ports {
+            let container_name = if p["name"] == "public" { "web" } else { p["name"].as_str().unwrap() };
+            let listening = list(&container["ports"]).iter().find(|c| c["name"] == container_name).map(|c| c["containerPort"].clone());
+            assert_eq!(Some(p["targetPort"].clone()), listening, "Service {full} port {} targets the container port `{container_name}`", p["name"]);
+        }
     }
 
     // Both jobs are run by ClowdJobInvocations: hook Jobs named `<app>-<job>` (job names are
@@ -365,8 +379,8 @@ fn every_clowdapp_of_a_multi_document_input_is_converted() {
     let scratch = tempfile::tempdir().unwrap();
     let chart = convert_ok(&input, scratch.path());
     let rendered = objects(&render_ok(&chart, &[]));
-    assert_eq!(names(&of_kind(&rendered, "Deployment")), expected);
-    assert_eq!(names(&of_kind(&rendered, "Service")), expected);
+    assert_eq!(names(&split_app_and_infra(of_kind(&rendered, "Deployment")).0), expected);
+    assert_eq!(names(&split_app_and_infra(of_kind(&rendered, "Service")).0), expected);
     assert_eq!(names(&of_kind(&rendered, "ConfigMap")), BTreeSet::from(["beta-settings".to_string()]));
     assert_eq!(named(&rendered, "Deployment", "alpha-api")["spec"]["replicas"], json!(3), "typed parameter of the Template");
 }

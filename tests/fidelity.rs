@@ -94,8 +94,9 @@ impl Oracle {
     }
 }
 
-/// `helm template` of the converted chart at its defaults, as JSON objects.
-fn render(input: &Path) -> Vec<Value> {
+/// The converted chart rendered by `helm template` at its defaults (as JSON objects), and the
+/// findings of its gap-report.json.
+fn render(input: &Path) -> (Vec<Value>, Vec<Value>) {
     let scratch = tempfile::tempdir().expect("temp dir");
     let chart = scratch.path().join("chart");
     let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
@@ -110,12 +111,14 @@ fn render(input: &Path) -> Vec<Value> {
     let out = Command::new(tools::helm()).arg("template").arg("t").arg(&chart).output().expect("run helm");
     assert!(out.status.success(), "helm template failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).expect("helm prints UTF-8");
-    yaml::load_documents("helm-output", &text)
+    let objects = yaml::load_documents("helm-output", &text)
         .expect("helm output parses")
         .iter()
         .map(yaml::Node::to_json)
         .filter(|v| !v.is_null())
-        .collect()
+        .collect();
+    let report: Value = serde_json::from_str(&fs::read_to_string(chart.join("gap-report.json")).expect("gap-report.json")).expect("gap-report.json is JSON");
+    (objects, list(&report["findings"]).to_vec())
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -402,7 +405,7 @@ fn find<'a>(rendered: &'a [Value], kind: &str, name: &str) -> Option<&'a Value> 
     rendered.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
 }
 
-fn check_deployment(d: &mut Diffs, oracle: &Oracle, rendered: &[Value], app: &Value, dep: &Value) {
+fn check_deployment(d: &mut Diffs, oracle: &Oracle, rendered: &[Value], findings: &[Value], app: &Value, dep: &Value) {
     let app_name = app["metadata"]["name"].as_str().unwrap();
     let w = format!("{app_name}-{}", dep["name"].as_str().unwrap());
     let Some(obj) = find(rendered, "Deployment", &w) else {
@@ -433,16 +436,23 @@ fn check_deployment(d: &mut Diffs, oracle: &Oracle, rendered: &[Value], app: &Va
     let rendered_annotations = if obj["metadata"]["annotations"].is_null() { json!({}) } else { obj["metadata"]["annotations"].clone() };
     d.eq(&format!("{w}.metadata.annotations"), &Value::Object(annotations), &rendered_annotations);
 
-    // Ports the web and metrics providers add.
+    // Ports the web and metrics providers add. The private port may follow the port the app
+    // really listens on without cdappconfig.json, but only where the report says so.
+    let rendered_ports = &pod["spec"]["containers"][0]["ports"];
+    let moved_private = findings.iter().any(|f| f["rule"] == "config.app-port" && f["outcome"] == "approximated" && f["message"].as_str().is_some_and(|m| m.contains(&w)));
+    let private_port = match list(rendered_ports).iter().find(|p| p["name"] == "private") {
+        Some(p) if moved_private => p["containerPort"].clone(),
+        _ => json!(oracle.env.private_port),
+    };
     let mut ports = Vec::new();
     if public {
         ports.push(json!({"name": "web", "containerPort": oracle.env.web_port, "protocol": "TCP"}));
     }
     if private {
-        ports.push(json!({"name": "private", "containerPort": oracle.env.private_port, "protocol": "TCP"}));
+        ports.push(json!({"name": "private", "containerPort": private_port, "protocol": "TCP"}));
     }
     ports.push(json!({"name": "metrics", "containerPort": oracle.env.metrics_port, "protocol": "TCP"}));
-    d.eq(&format!("{w}.containers[0].ports"), &json!(ports), &pod["spec"]["containers"][0]["ports"]);
+    d.eq(&format!("{w}.containers[0].ports"), &json!(ports), rendered_ports);
 
     // Replicas: replicas ?? minReplicas ?? 1; a KEDA deployment (KEDA off at the defaults) runs
     // minReplicaCount (default 1); an HPA owns the count.
@@ -543,11 +553,11 @@ fn check_job(d: &mut Diffs, oracle: &Oracle, rendered: &[Value], app: &Value, jo
 fn fidelity(input: &Path) -> Vec<String> {
     let oracle = Oracle::new(input);
     assert!(!oracle.apps.is_empty(), "{} has no ClowdApp", input.display());
-    let rendered = render(input);
+    let (rendered, findings) = render(input);
     let mut d = Diffs::default();
     for app in &oracle.apps {
         for dep in list(&app["spec"]["deployments"]) {
-            check_deployment(&mut d, &oracle, &rendered, app, dep);
+            check_deployment(&mut d, &oracle, &rendered, &findings, app, dep);
         }
         for job in list(&app["spec"]["jobs"]) {
             check_job(&mut d, &oracle, &rendered, app, job);

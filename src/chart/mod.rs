@@ -61,7 +61,7 @@ pub fn template_files(model: &Model) -> Vec<TemplateFile> {
         out.push(TemplateFile { path: format!("templates/{}", w.file), objects: workload_objects(w) });
     }
     for o in &model.objects {
-        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: None }] });
+        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: o.when.clone() }] });
     }
     for x in &model.extra {
         let path = format!("templates/{}", x.file);

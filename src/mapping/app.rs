@@ -120,7 +120,8 @@ pub fn values_blocks(ctx: &Ctx, model: &mut Model) {
             value: ValuesNode::Leaf(serde_json::Value::Array(env.pull_secrets.iter().map(|s| serde_json::json!({"name": s})).collect())),
         },
     ];
-    if model.workloads.iter().any(|w| matches!(w.autoscaler, Some(crate::model::Autoscaler::Keda { .. }))) {
+    let keda_objects = model.objects.iter().any(|o| o.when.is_some());
+    if keda_objects || model.workloads.iter().any(|w| matches!(w.autoscaler, Some(crate::model::Autoscaler::Keda { .. }))) {
         blocks.push(ValuesBlock {
             key: "autoscaling".into(),
             comment: "Autoscaling. KEDA ScaledObjects need the KEDA CRDs; while disabled, each autoscaled Deployment runs its minReplicaCount.".into(),

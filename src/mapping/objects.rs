@@ -39,14 +39,17 @@ pub fn map_objects(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError> {
         if kind == "Secret" {
             wire_generated(ctx, &mut body, &name, obj)?;
         }
+        let api = obj.get("apiVersion").and_then(Node::as_str).unwrap_or_default();
+        let when = api.starts_with("keda.sh/").then(super::cond_keda);
         let (outcome, msg) = match kind.as_str() {
+            _ if when.is_some() => (Outcome::Translated, format!("KEDA {kind} carried into the chart; rendered when autoscaling.keda.enabled is true")),
             "Route" => (Outcome::Approximated, "OpenShift Route carried as is: it renders only on OpenShift".to_string()),
             "Template" => return Err(err(&ctx.input.file, obj.pos, "a Template nested inside a Template's objects is not supported")),
             _ => (Outcome::Translated, format!("{kind} carried into the chart with its parameters wired to values")),
         };
         ctx.find("object.passthrough", outcome, obj.pos, format!("{kind}/{}", name.display()), msg, None);
         let stem: String = name.display().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c.to_ascii_lowercase() } else { '-' }).collect();
-        model.objects.push(PassObject { file: format!("{}-{}.yaml", kind.to_ascii_lowercase(), stem.trim_matches('-')), kind, name, body, source: ctx.src(obj.pos) });
+        model.objects.push(PassObject { file: format!("{}-{}.yaml", kind.to_ascii_lowercase(), stem.trim_matches('-')), kind, name, body, source: ctx.src(obj.pos), when });
     }
     Ok(())
 }

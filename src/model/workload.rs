@@ -193,4 +193,6 @@ pub struct PassObject {
     pub body: Val,
     pub source: SourceRef,
     pub file: String,
+    /// Rendered only when this holds (KEDA objects need the KEDA CRDs).
+    pub when: Option<super::value::Cond>,
 }

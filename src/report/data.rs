@@ -237,6 +237,8 @@ pub struct ConfigObject {
     pub name_expr: String,
     /// `chart`: the chart creates it; `cluster`: it must exist before install.
     pub provided_by: &'static str,
+    /// For chart objects: `template` (an object of the input) or `bundled` (bundled infrastructure).
+    pub origin: Option<&'static str>,
     /// Every reference is `optional: true` (the pods start without it).
     pub optional: bool,
     pub keys: Vec<String>,
@@ -318,7 +320,7 @@ impl Report {
         let components: Vec<Component> = facts.iter().map(|f| component(&ev, cats, f, &secrets, &config_maps)).collect();
         let worker_queues = queues(&components);
         let env_categories = env_categories(&ev, cats, &facts);
-        let infrastructure = infrastructure(model, &env_categories);
+        let infrastructure = infrastructure(&ev, model, &facts, &env_categories);
         let (unserved_services, external_services) = services(&ev, cats, model, &facts);
         let parameters = parameters(model);
         let deployments = deployment_totals(&components);
@@ -402,15 +404,22 @@ pub fn display_val(v: &Val) -> String {
         Val::Bool(b) => b.to_string(),
         Val::Float(f) => f.clone(),
         Val::Null => String::new(),
-        Val::Generated(g) => format!("<generated {}>", g.param),
+        Val::Generated(g) => format!("<generated {}>", g.param.as_deref().unwrap_or(&g.key)),
         Val::If(..) => "<conditional>".into(),
+        Val::SecretValue { secret, key } => format!("<secret {}/{}>", secret.display(), key.display()),
+        Val::ConfigJson(_) | Val::ConfigHash(_) => "<config>".into(),
         Val::Seq(items) => items.iter().map(|i| display_val(&i.val)).collect::<Vec<_>>().join(" "),
         Val::Map(_) => "<map>".into(),
     }
 }
 
+/// The env var is rendered with the chart's defaults.
+fn rendered(ev: &Eval, e: &crate::model::EnvVar) -> bool {
+    e.when.as_ref().is_none_or(|c| ev.cond(c))
+}
+
 fn env_value(ev: &Eval, c: &Container, name: &str) -> Option<String> {
-    c.env.iter().rev().find(|e| e.name == name).and_then(|e| match &e.value {
+    c.env.iter().rev().filter(|e| rendered(ev, e)).find(|e| e.name == name).and_then(|e| match &e.value {
         EnvValue::Value(v) => ev.string(v),
         EnvValue::From(_) => None,
     })
@@ -569,7 +578,7 @@ fn component(ev: &Eval, cats: &Categories, f: &WorkloadFacts, secrets: &[ConfigO
         limits_text: res_text(ev, w.main(), false),
         schedule: w.cron.as_ref().map(|c| ev.string(&c.schedule).unwrap_or_else(|| display_val(&c.schedule))),
         hook: w.job.as_ref().and_then(|j| j.hook.clone()),
-        env_vars: w.main().env.len(),
+        env_vars: w.main().env.iter().filter(|e| rendered(ev, e)).count(),
         secrets: uses(secrets),
         config_maps: uses(cms),
         unresolved,
@@ -630,12 +639,12 @@ fn queues(components: &[Component]) -> Vec<Queue> {
 /// Secret and ConfigMap references of every container and volume, plus the ones the chart creates.
 fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigObject> {
     let mut objs: Vec<ConfigObject> = Vec::new();
-    let mut entry = |kind: &'static str, name_v: &Val, objs: &mut Vec<ConfigObject>| -> usize {
-        let name = ev.string(name_v).unwrap_or_else(|| display_val(name_v));
+    let entry = |kind: &'static str, name_v: &Val, objs: &mut Vec<ConfigObject>| -> usize {
+        let name = ev.string(name_v).filter(|n| !n.is_empty()).unwrap_or_else(|| display_val(name_v));
         if let Some(i) = objs.iter().position(|o| o.kind == kind && o.name == name) {
             return i;
         }
-        objs.push(ConfigObject { kind, name, name_expr: display_val(name_v), provided_by: "cluster", optional: true, keys: Vec::new(), used_by: Vec::new(), uses: Vec::new(), source: None });
+        objs.push(ConfigObject { kind, name, name_expr: display_val(name_v), provided_by: "cluster", origin: None, optional: true, keys: Vec::new(), used_by: Vec::new(), uses: Vec::new(), source: None });
         objs.len() - 1
     };
     // Created by the chart: template objects, then extra objects.
@@ -647,6 +656,7 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
         };
         let i = entry(kind, &Val::Str(o.name.clone()), &mut objs);
         objs[i].provided_by = "chart";
+        objs[i].origin = Some("template");
         objs[i].optional = false;
         objs[i].source = Some(o.source.clone());
         objs[i].keys.extend(data_keys(ev, &o.body));
@@ -658,8 +668,12 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
             _ => continue,
         };
         let Some(name) = x.body.get("metadata").and_then(|m| m.get("name")) else { continue };
+        if x.when.as_ref().is_some_and(|c| !ev.cond(c)) {
+            continue;
+        }
         let i = entry(kind, name, &mut objs);
         objs[i].provided_by = "chart";
+        objs[i].origin.get_or_insert("bundled");
         objs[i].optional = false;
         objs[i].keys.extend(data_keys(ev, &x.body));
     }
@@ -667,7 +681,7 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
     for f in facts {
         let w = f.w;
         for c in w.pod.containers.iter().chain(&w.pod.init_containers) {
-            for e in &c.env {
+            for e in c.env.iter().filter(|e| rendered(ev, e)) {
                 let EnvValue::From(v) = &e.value else { continue };
                 for (field, kind) in [("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")] {
                     let Some(r) = v.get(field) else { continue };
@@ -750,7 +764,7 @@ fn env_categories(ev: &Eval, cats: &Categories, facts: &[WorkloadFacts]) -> Vec<
     let mut vars: BTreeMap<String, EnvVarInfo> = BTreeMap::new();
     for f in facts {
         for c in f.w.pod.containers.iter().chain(&f.w.pod.init_containers) {
-            for e in &c.env {
+            for e in c.env.iter().filter(|e| rendered(ev, e)) {
                 let info = vars.entry(e.name.clone()).or_insert_with(|| EnvVarInfo { name: e.name.clone(), workloads: Vec::new(), origins: Vec::new(), values: Vec::new(), source: None });
                 if !info.workloads.contains(&f.name) {
                     info.workloads.push(f.name.clone());
@@ -803,14 +817,34 @@ fn from_text(ev: &Eval, v: &Val) -> String {
     }
 }
 
-fn infrastructure(model: &Model, envs: &[EnvCategoryReport]) -> Infrastructure {
+fn infrastructure(ev: &Eval, model: &Model, facts: &[WorkloadFacts], envs: &[EnvCategoryReport]) -> Infrastructure {
+    // Workloads whose containers got a provider's env vars (`database`, `dependency:rbac`).
+    let users_of = |origin: &str| -> Vec<String> {
+        facts
+            .iter()
+            .filter(|f| f.w.pod.containers.iter().chain(&f.w.pod.init_containers).any(|c| c.env.iter().any(|e| rendered(ev, e) && matches!(&e.origin, EnvOrigin::Provider(p) if p == origin))))
+            .map(|f| f.name.clone())
+            .collect()
+    };
     let used_by_category = |provider: &str| -> Vec<String> {
         let mut out: Vec<String> = envs.iter().filter(|c| c.provider.as_deref() == Some(provider)).flat_map(|c| c.vars.iter().flat_map(|v| v.workloads.iter().cloned())).collect();
         out.sort();
         out.dedup();
         out
     };
-    let bundled_objects: Vec<String> = model.extra.iter().filter(|x| !x.file.starts_with("serviceaccount-")).map(|x| x.file.clone()).collect();
+    let workload_files: BTreeSet<&str> = model.workloads.iter().map(|w| w.file.as_str()).collect();
+    let mut bundled_objects: Vec<String> = Vec::new();
+    for x in model.extra.iter().filter(|x| !workload_files.contains(x.file.as_str()) && x.when.as_ref().is_none_or(|c| ev.cond(c))) {
+        let kind = x.body.get("kind").and_then(Val::as_literal_str).unwrap_or_default();
+        if kind == "ServiceAccount" {
+            continue;
+        }
+        let name = x.body.get("metadata").and_then(|m| m.get("name")).map(|n| ev.string(n).unwrap_or_else(|| display_val(n))).unwrap_or_default();
+        let item = format!("{kind}/{name}");
+        if !bundled_objects.contains(&item) {
+            bundled_objects.push(item);
+        }
+    }
     if !model.infrastructure.is_empty() {
         let needs = model
             .infrastructure
@@ -822,7 +856,17 @@ fn infrastructure(model: &Model, envs: &[EnvCategoryReport]) -> Infrastructure {
                 source: n.source.clone(),
                 bundled_switch: n.bundled_switch.clone(),
                 external_values: n.external_values.clone(),
-                used_by: if n.used_by.is_empty() { used_by_category(&n.provider) } else { n.used_by.clone() },
+                used_by: {
+                    let origin = if n.provider == "dependency" { format!("dependency:{}", n.detail) } else { n.provider.clone() };
+                    let from_env = users_of(&origin);
+                    if !from_env.is_empty() {
+                        from_env
+                    } else if n.used_by.is_empty() {
+                        used_by_category(&n.provider)
+                    } else {
+                        n.used_by.clone()
+                    }
+                },
             })
             .collect();
         return Infrastructure { derived_from: "model", needs, bundled_objects };

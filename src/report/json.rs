@@ -1,27 +1,28 @@
-//! `gap-report.json`: versioned, validated against docs/gap-report.schema.json.
+//! `gap-report.json`: the report for machines, rendered from [`Report`] (the same data as the
+//! Markdown), versioned and described by docs/gap-report.schema.json.
 
-use crate::model::{Model, Outcome};
-use serde_json::{json, Value};
+use super::categories::Categories;
+use super::data::Report;
+use crate::model::Model;
+use serde_json::Value;
 
-pub const VERSION: &str = "1";
+pub use super::data::VERSION;
 
+/// The report of a model with the built-in categories (what `convert` writes).
 pub fn report(model: &Model) -> Value {
-    let mut counts = serde_json::Map::new();
-    for o in Outcome::ALL {
-        counts.insert(o.as_str().to_string(), json!(model.findings.iter().filter(|f| f.outcome == o).count()));
-    }
-    json!({
-        "version": VERSION,
-        "tool": {"name": "clowd2helm", "version": env!("CARGO_PKG_VERSION")},
-        "input": {"file": model.input_file, "sha256": model.input_sha256},
-        "chart": {"name": model.chart_name},
-        "summary": {"findings_by_outcome": counts},
-        "findings": model.findings,
-    })
+    to_value(&Report::build(model, &Categories::builtin()))
+}
+
+pub fn to_value(r: &Report) -> Value {
+    serde_json::to_value(r).expect("the report serializes")
 }
 
 pub fn render(model: &Model) -> String {
-    let mut s = serde_json::to_string_pretty(&report(model)).expect("report serializes");
+    render_report(&Report::build(model, &Categories::builtin()))
+}
+
+pub fn render_report(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&to_value(r)).expect("the report serializes");
     s.push('\n');
     s
 }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 /// A label safe inside `"..."` (Mermaid entity codes for the characters it would parse).
 pub fn label(s: &str) -> String {
-    s.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
+    s.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;").replace('{', "#123;").replace('}', "#125;")
 }
 
 /// An id made of letters, digits and `_`, starting with `prefix`.
@@ -68,6 +68,7 @@ pub fn flowchart(r: &Report, cats: &Categories) -> String {
     for (k, n) in r.infrastructure.needs.iter().enumerate() {
         let nid = format!("{}_{k}", id("i", &n.provider));
         let what = if r.infrastructure.derived_from == "model" { format!("{}: {}", n.provider, n.detail) } else { n.provider.clone() };
+        let what = if what.chars().count() > 48 { format!("{}…", what.chars().take(47).collect::<String>()) } else { what };
         let _ = writeln!(out, "  {nid}[(\"{}\")]", label(&what));
         targets.push((nid, n.used_by.clone()));
     }

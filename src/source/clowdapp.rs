@@ -241,8 +241,29 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
     }
     input.objects = rest;
     if apps.is_empty() {
-        return Err(InputError::whole(&input.file, "no ClowdApp found in the input (expected an object with kind: ClowdApp)")
-            .hint("clowd2helm converts ClowdApps; check that the template's `objects` list contains one"));
+        let hint = "clowd2helm converts ClowdApps (apiVersion cloud.redhat.com/v1alpha1, kind: ClowdApp); add one or pass the template that has it";
+        let found: Vec<String> = input
+            .objects
+            .iter()
+            .take(5)
+            .map(|o| {
+                let kind = o.get("kind").and_then(Node::as_str).unwrap_or("?");
+                match o.get("metadata").and_then(|m| m.get("name")).and_then(Node::scalar_text) {
+                    Some(n) => format!("{kind} `{n}`"),
+                    None => kind.to_string(),
+                }
+            })
+            .collect();
+        let what = match input.objects.len() {
+            0 => "no ClowdApp found: the input holds no objects at all".to_string(),
+            1 => format!("no ClowdApp found: the input's only object is {}", found[0]),
+            n => format!("no ClowdApp found among the input's {n} objects: {}{}", found.join(", "), if n > 5 { ", ..." } else { "" }),
+        };
+        return Err(match input.objects_pos {
+            Some(pos) => err(&input.file, pos, what),
+            None => InputError::whole(&input.file, what),
+        }
+        .hint(hint));
     }
     for c in &cjis {
         if !apps.iter().any(|a| a.name == c.app_name) {

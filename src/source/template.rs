@@ -36,6 +36,8 @@ pub struct Input {
     /// Template `labels`, merged into every object.
     pub labels: Vec<(Key, Node)>,
     pub objects: Vec<Node>,
+    /// Where the objects come from: the Template's `objects` key, else the first document.
+    pub objects_pos: Option<Pos>,
     pub findings: Findings,
 }
 
@@ -68,6 +70,7 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
         declared: BTreeSet::new(),
         labels: Vec::new(),
         objects: Vec::new(),
+        objects_pos: None,
         findings: Findings::default(),
     };
     for doc in docs {
@@ -141,6 +144,7 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
                     "apiVersion" | "kind" | "metadata" => {}
                     "parameters" => read_parameters(input, v)?,
                     "objects" => {
+                        input.objects_pos.get_or_insert(k.pos);
                         if !v.is_seq() && !v.is_null() {
                             return Err(err(&file, v.pos, format!("`objects` must be a list, found {}", v.a_type())).hint("write each object as a list entry starting with `- `"));
                         }
@@ -176,7 +180,10 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
                 read_document(input, o.clone())?;
             }
         }
-        _ => input.objects.push(doc),
+        _ => {
+            input.objects_pos.get_or_insert(doc.pos);
+            input.objects.push(doc)
+        }
     }
     Ok(())
 }

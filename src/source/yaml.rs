@@ -200,20 +200,48 @@ fn scan_error(file: &str, text: &str, e: &saphyr_parser::ScanError) -> InputErro
         return InputError::at(file, line, col, format!("nesting deeper than {MAX_DEPTH} levels"))
             .hint("a ClowdApp template nests a few levels deep; check that this is the right file");
     }
-    if info.contains("flow mapping") || info.contains("flow sequence") {
-        if let Some((open, l, c)) = unclosed_bracket(text, m.index()) {
-            let close = if open == '{' { '}' } else { ']' };
-            return InputError::at(file, line, col, format!("malformed YAML: the `{open}` opened on line {l} column {c} is not closed"))
+    if info.contains("mapping values are not allowed") {
+        return InputError::at(file, line, col, "malformed YAML: `: ` inside an unquoted value starts a second mapping on this line")
+            .hint("quote the whole value, e.g. `key: \"a: b\"`, or break the mapping onto indented lines");
+    }
+    // For a quoted-scalar error the whole text is scanned: the string may run to the end.
+    let upto = if info.contains("quoted scalar") { usize::MAX } else { m.index() };
+    match open_at(text, upto) {
+        Some(Open { what: c @ ('"' | '\''), line: l, col: c0 }) => {
+            return InputError::at(file, l, c0, format!("malformed YAML: the quoted string that starts here (with {c}) is never closed"))
+                .hint(format!("add the closing {c}; inside the string, write {}", if c == '"' { "\\\" for a quote" } else { "'' for a quote" }));
+        }
+        _ if info.contains("invalid indentation in quoted scalar") => {
+            return InputError::at(file, line, col, "malformed YAML: the quoted string that starts here runs onto the following lines, which are not indented enough")
+                .hint("add the missing closing quote on this line, or indent the continuation lines further than the key");
+        }
+        Some(_) if info.contains("quoted scalar") => {}
+        Some(Open { what, line: l, col: c0 }) if info.contains("flow mapping") || info.contains("flow sequence") => {
+            let close = if what == '{' { '}' } else { ']' };
+            return InputError::at(file, line, col, format!("malformed YAML: the `{what}` opened on line {l} column {c0} is not closed"))
                 .hint(format!("add the missing `{close}`, or separate the entries with `,`"));
         }
+        Some(Open { what, line: l, col: c0 }) => {
+            return InputError::at(file, line, col, format!("malformed YAML: {info} (inside the `{what}` opened on line {l} column {c0}: check that it is closed)"))
+                .hint("fix the YAML syntax at this position or just before it");
+        }
+        None => {}
     }
     InputError::at(file, line, col, format!("malformed YAML: {info}")).hint("fix the YAML syntax at this position or just before it")
 }
 
-/// The innermost `{` or `[` still open at character `upto` (quotes and comments skipped; a
-/// heuristic for messages only).
-fn unclosed_bracket(text: &str, upto: usize) -> Option<(char, usize, usize)> {
-    let mut open: Vec<(char, usize, usize)> = Vec::new();
+/// A quote or bracket still open at some point of the text.
+struct Open {
+    what: char,
+    line: usize,
+    col: usize,
+}
+
+/// What is still open at character `upto`: an unterminated quoted string, else the innermost
+/// `{` or `[`. Comments are skipped. A heuristic for messages only (block scalars are not
+/// recognised), so it is consulted only after the parser failed.
+fn open_at(text: &str, upto: usize) -> Option<Open> {
+    let mut open: Vec<Open> = Vec::new();
     let (mut line, mut col) = (1, 0);
     let mut chars = text.chars().take(upto).peekable();
     let mut prev = '\n';
@@ -229,7 +257,10 @@ fn unclosed_bracket(text: &str, upto: usize) -> Option<(char, usize, usize)> {
                     chars.next();
                 }
             }
-            '"' | '\'' => {
+            // A quote opens a string only where a scalar can start.
+            '"' | '\'' if prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':' | '-') => {
+                let start = Open { what: c, line, col };
+                let mut closed = false;
                 while let Some(n) = chars.next() {
                     col += 1;
                     if n == '\n' {
@@ -239,11 +270,20 @@ fn unclosed_bracket(text: &str, upto: usize) -> Option<(char, usize, usize)> {
                         chars.next();
                         col += 1;
                     } else if n == c {
+                        if c == '\'' && chars.peek() == Some(&'\'') {
+                            chars.next();
+                            col += 1;
+                            continue;
+                        }
+                        closed = true;
                         break;
                     }
                 }
+                if !closed {
+                    return Some(start);
+                }
             }
-            '{' | '[' => open.push((c, line, col)),
+            '{' | '[' => open.push(Open { what: c, line, col }),
             '}' | ']' => {
                 open.pop();
             }

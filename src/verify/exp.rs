@@ -96,8 +96,12 @@ impl Exp {
     pub fn open(fields: Vec<(&str, Exp)>) -> Exp {
         Exp::Map { fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), closed: false }
     }
-    /// An open map of string values (labels, annotations that other tools may add to).
+    /// An open map of string values (labels, annotations that other tools may add to); with
+    /// nothing expected, anything (or nothing) is fine.
     pub fn open_texts(pairs: &[(String, String)]) -> Exp {
+        if pairs.is_empty() {
+            return Exp::Any;
+        }
         Exp::Map { fields: pairs.iter().map(|(k, v)| (k.clone(), Exp::Text(v.clone()))).collect(), closed: false }
     }
     /// A closed map of string values (selectors).
