@@ -25,13 +25,35 @@ impl InputError {
     }
 }
 
+impl InputError {
+    /// `file:line:col: message` (the first line of the error as printed).
+    pub fn headline(&self) -> String {
+        match (self.line, self.col) {
+            (Some(l), Some(c)) => format!("{}:{}:{}: {}", self.file, l, c, self.message),
+            (Some(l), None) => format!("{}:{}: {}", self.file, l, self.message),
+            _ => format!("{}: {}", self.file, self.message),
+        }
+    }
+
+    /// The offending line of `source` with a marker under the column (plain text, no colour).
+    pub fn snippet(&self, source: &str) -> Option<String> {
+        use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+        let line = self.line?;
+        let text = source.split('\n').nth(line - 1)?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        let col = self.col.unwrap_or(1).saturating_sub(1);
+        let at = text.char_indices().nth(col).map(|(b, _)| b).unwrap_or(text.len());
+        let end = text[at..].char_indices().nth(1).map(|(b, _)| at + b).unwrap_or(text.len()).max(at);
+        let report = &[Level::ERROR.primary_title(self.message.as_str()).element(
+            Snippet::source(text).line_start(line).path(self.file.as_str()).annotation(AnnotationKind::Primary.span(at..end.max(at))),
+        )];
+        Some(Renderer::plain().render(report).to_string())
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.col) {
-            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message)?,
-            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.message)?,
-            _ => write!(f, "{}: {}", self.file, self.message)?,
-        }
+        f.write_str(&self.headline())?;
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
         }

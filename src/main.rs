@@ -37,6 +37,19 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(clowd2helm::error::Error::Input(e)) => {
+            eprintln!("error: {}", e.headline());
+            // The offending line, when the file can be read again.
+            if let Some(snippet) = std::fs::read_to_string(&e.file).ok().and_then(|src| e.snippet(&src)) {
+                for l in snippet.lines().skip(1) {
+                    eprintln!("{l}");
+                }
+            }
+            if let Some(h) = &e.hint {
+                eprintln!("  hint: {h}");
+            }
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)

@@ -282,10 +282,12 @@ fn a_malformed_overrides_file_is_refused_with_its_line() {
 #[test]
 fn a_values_overlay_changes_one_default_and_keeps_every_comment() {
     let input = upstream("2026-08-14");
+    // SOURCES.md: env ONPREM on every Koku-image deployment, from parameter ONPREM (default False).
+    assert!(std::fs::read_to_string(&input).unwrap().contains("- name: ONPREM\n          value: ${ONPREM}"));
     let dir = tempfile::tempdir().unwrap();
     let (plain, patched) = (dir.path().join("plain"), dir.path().join("patched"));
     ok(convert(&input, &plain, &[]));
-    let overlay = write(&dir.path().join("overrides.yaml"), "- target: {kind: Values}\n  patch:\n  - {op: replace, path: /parameters/ENV_NAME, value: stage-env}\n");
+    let overlay = write(&dir.path().join("overrides.yaml"), "- target: {kind: Values}\n  patch:\n  - {op: test, path: /parameters/ONPREM, value: \"False\"}\n  - {op: replace, path: /parameters/ONPREM, value: \"True\"}\n");
     ok(convert(&input, &patched, &["--overrides", overlay.to_str().unwrap()]));
 
     let a = std::fs::read_to_string(plain.join("values.yaml")).unwrap();
@@ -293,18 +295,18 @@ fn a_values_overlay_changes_one_default_and_keeps_every_comment() {
     let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
     assert_eq!(a.lines().count(), b.lines().count());
     assert_eq!(differing.len(), 1, "exactly one line differs: {differing:?}");
-    assert_eq!(differing[0].1.trim(), "ENV_NAME: stage-env");
+    assert_eq!(differing[0].1.trim(), "ONPREM: \"True\"");
 
     let objects = render(&patched);
-    let env_names: BTreeSet<String> = objects
+    let values: BTreeSet<String> = objects
         .iter()
         .filter(|o| o["kind"] == "Deployment")
         .flat_map(|o| o["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default())
         .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
-        .filter(|e| e["value"] == "stage-env")
-        .filter_map(|e| e["name"].as_str().map(str::to_string))
+        .filter(|e| e["name"] == "ONPREM")
+        .map(|e| e["value"].to_string())
         .collect();
-    assert!(env_names.contains("ENV_NAME"), "the new default reaches the pods: {env_names:?}");
+    assert_eq!(values, BTreeSet::from(["\"True\"".to_string()]), "the new default reaches every pod");
 }
 
 #[test]

@@ -86,6 +86,8 @@ pub struct MissingObject {
     pub kind: String,
     pub name: String,
     pub provided_by: String,
+    /// `template` or `bundled` for objects the generated chart creates.
+    pub origin: Option<String>,
     pub optional: bool,
     pub keys: Vec<String>,
     pub used_by: Vec<String>,
@@ -557,7 +559,7 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
     let missing = |objs: &[super::data::ConfigObject], have: &BTreeSet<String>| -> Vec<MissingObject> {
         objs.iter()
             .filter(|o| !have.contains(&o.name))
-            .map(|o| MissingObject { kind: o.kind.to_string(), name: o.name.clone(), provided_by: o.provided_by.to_string(), optional: o.optional, keys: o.keys.clone(), used_by: o.used_by.clone() })
+            .map(|o| MissingObject { kind: o.kind.to_string(), name: o.name.clone(), provided_by: o.provided_by.to_string(), origin: o.origin.map(str::to_string), optional: o.optional, keys: o.keys.clone(), used_by: o.used_by.clone() })
             .collect()
     };
     let missing_secrets = missing(&report.secrets, &scan.secrets);
@@ -567,7 +569,9 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
     // The component matrix: application categories from the components, infrastructure
     // categories from the needs.
     let mut matrix: Vec<MatrixRow> = Vec::new();
-    for cat in cats.component_order() {
+    let mut order = cats.component_order();
+    order.extend(["dependency".to_string(), "service".to_string()]);
+    for cat in order {
         let ours: Vec<&ComponentStatus> = components.iter().filter(|c| c.category == cat).collect();
         let theirs: Vec<&ChartWorkload> = scan.workloads.iter().filter(|w| w.category == cat).collect();
         let needs: Vec<&InfraCheck> = infrastructure.iter().filter(|i| i.category == cat).collect();
@@ -637,16 +641,16 @@ fn infra_checks(model: &Model, report: &Report, cats: &Categories, scan: &ChartS
                     keys.push(short.clone());
                 }
                 let own: Vec<String> = dbs.iter().filter(|d| keys.iter().any(|k| d.to_ascii_lowercase().contains(k.as_str()))).cloned().collect();
-                let detail = if report.infrastructure.derived_from == "model" { format!("database {}", n.detail) } else { format!("{} database", model.apps.join(", ")) };
+                let detail = if report.infrastructure.derived_from == "model" { n.detail.clone() } else { format!("{} database", model.apps.join(", ")) };
                 out.push(InfraCheck { need: n.provider.clone(), detail, category: "database".into(), status: if own.is_empty() { "missing" } else { "present" }, found: if own.is_empty() { dbs } else { own } });
             }
             "dependency" | "dependencies" => {
                 if report.infrastructure.derived_from != "model" {
-                    out.push(InfraCheck { need: "dependency".into(), detail: n.detail.clone(), category: "other".into(), status: "unknown", found: Vec::new() });
+                    out.push(InfraCheck { need: "dependency".into(), detail: n.detail.clone(), category: "dependency".into(), status: "unknown", found: Vec::new() });
                     continue;
                 }
                 let found: Vec<String> = scan.workloads.iter().filter(|w| w.name.to_ascii_lowercase().contains(&short)).map(|w| w.name.clone()).collect();
-                out.push(InfraCheck { need: "dependency".into(), detail: n.detail.clone(), category: "other".into(), status: if found.is_empty() { "missing" } else { "present" }, found });
+                out.push(InfraCheck { need: "dependency".into(), detail: n.detail.clone(), category: "dependency".into(), status: if found.is_empty() { "missing" } else { "present" }, found });
             }
             p => {
                 let Some(cat) = provider_category(p) else { continue };
@@ -656,11 +660,14 @@ fn infra_checks(model: &Model, report: &Report, cats: &Categories, scan: &ChartS
         }
     }
     for s in &report.unserved_services {
-        let cat = cats.component_category(&Traits { kind: "Deployment", name: &s.host, ..Default::default() });
+        let cat = match cats.component_category(&Traits { kind: "Deployment", name: &s.host, ..Default::default() }) {
+            c if c == "other" || c == "api" => "service".to_string(),
+            c => c,
+        };
         let found: Vec<String> = scan
             .workloads
             .iter()
-            .filter(|w| w.name == s.host || (cat != "other" && cat != "api" && w.category == cat))
+            .filter(|w| w.name == s.host || (cat != "service" && w.category == cat))
             .map(|w| w.name.clone())
             .chain(scan.services.iter().filter(|n| **n == s.host).cloned())
             .collect();

@@ -420,10 +420,15 @@ fn comparison(o: &mut String, r: &Report, c: &super::compare::Comparison) {
     if objs.is_empty() {
         let _ = writeln!(o, "The chart creates or references every Secret and ConfigMap the ClowdApp uses.\n");
     } else {
-        let _ = writeln!(o, "| kind | name | keys | optional | used by |\n|---|---|---|---|---|");
+        let _ = writeln!(o, "| kind | name | keys | ClowdApp side | optional | used by |\n|---|---|---|---|---|---|");
         for m in objs {
             let users = if m.used_by.len() > 6 { format!("{} workloads", m.used_by.len()) } else { list(&m.used_by) };
-            let _ = writeln!(o, "| {} | `{}` | {} | {} | {} |", m.kind, cell(&m.name), cell(&list(&m.keys)), if m.optional { "yes" } else { "no" }, cell(&users));
+            let side = match (m.provided_by.as_str(), m.origin.as_deref()) {
+                ("chart", Some("bundled")) => "bundled infrastructure",
+                ("chart", _) => "template object",
+                _ => "referenced (must exist)",
+            };
+            let _ = writeln!(o, "| {} | `{}` | {} | {side} | {} | {} |", m.kind, cell(&m.name), cell(&list(&m.keys)), if m.optional { "yes" } else { "no" }, cell(&users));
         }
         o.push('\n');
     }

@@ -1,6 +1,7 @@
 //! The oracle: what Clowder would have created from the template, built independently of the
 //! mapping code from `oc process` output (`source::process`) and clowder-semantics §2.
 
+mod config;
 mod jobs;
 mod objects;
 mod pod;
@@ -8,7 +9,8 @@ mod workloads;
 
 use super::exp::{as_text, Exp, GENERATED};
 use super::values::at;
-use crate::mapping::{ConfigMode, Options};
+use crate::error::InputError;
+use crate::mapping::{profile, ConfigMode, Options};
 use crate::source::process::{parameter_values, process_node};
 use crate::source::template::Input;
 use crate::source::yaml::Node;
@@ -44,8 +46,8 @@ pub struct Setting {
     pub keda_enabled: bool,
     /// `autoscaling.keda.prometheusServerAddress`, when the chart has it.
     pub prometheus_address: Option<String>,
-    /// `--config-mode cdappconfig`: the config Secret mount and `ACG_CONFIG`, as Clowder made them.
-    pub cdappconfig: bool,
+    /// `metrics.path`.
+    pub metrics_path: String,
 }
 
 impl Setting {
@@ -71,15 +73,27 @@ impl Setting {
             autoscaler_enabled: env.autoscaler_enabled,
             keda_enabled: at(values, "autoscaling.keda.enabled") == Some(&Value::Bool(true)),
             prometheus_address: at(values, "autoscaling.keda.prometheusServerAddress").map(as_text),
-            cdappconfig: options.config_mode == Some(ConfigMode::Cdappconfig),
+            metrics_path: at(values, "metrics.path").map(as_text).unwrap_or_else(|| env.metrics_path.clone()),
         }
     }
+}
+
+/// The template's objects, processed and as written.
+pub struct Processed {
+    /// As `oc process` outputs them.
+    pub objects: Vec<Value>,
+    /// Unsubstituted (`${NAME}` kept): which parameters a field uses.
+    pub raw: Vec<Value>,
 }
 
 /// The template processed as `oc process` would: parameter values substituted, template labels
 /// merged into every object, literal namespaces dropped. Parameters OpenShift would generate
 /// (and the user did not set) carry the [`GENERATED`] marker.
-pub fn process(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value> {
+pub fn process(input: &Input, overrides: &BTreeMap<String, String>) -> Processed {
+    Processed { objects: substitute(input, overrides), raw: input.objects.iter().map(|n| process_node(n, &BTreeMap::new())).collect() }
+}
+
+fn substitute(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value> {
     let mut supplied = overrides.clone();
     for p in &input.parameters {
         if p.generate_from.is_some() && p.value.as_deref().unwrap_or("").is_empty() && !supplied.contains_key(&p.name) {
@@ -118,28 +132,34 @@ pub fn process(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value
         .collect()
 }
 
-/// Everything Clowder would have run for the processed template, in template order.
-pub fn expected(objects: &[Value], s: &Setting) -> Vec<Expected> {
+/// Everything Clowder would have run for the processed template, in template order, with the
+/// configuration the app's profile declares (config mode, Clowder switch, app ports).
+pub fn expected(p: &Processed, s: &Setting, options: &Options) -> Result<Vec<Expected>, InputError> {
     let mut out = Vec::new();
+    let objects = &p.objects;
     let cjis: Vec<&Value> = objects.iter().filter(|o| is_clowder(o) && kind(o) == "ClowdJobInvocation").collect();
-    for app in objects.iter().filter(|o| is_clowder(o) && kind(o) == "ClowdApp") {
+    for (app, raw) in objects.iter().zip(&p.raw).filter(|(o, _)| is_clowder(o) && kind(o) == "ClowdApp") {
         if truthy(get(app, "spec.disabled")) {
             continue;
         }
-        let a = App::new(app);
-        for dep in items(get(app, "spec.deployments")) {
-            out.extend(workloads::deployment(&a, dep, s));
+        let a = App::new(app, raw, options)?;
+        let raw_deps = items(get(raw, "spec.deployments"));
+        for (i, dep) in items(get(app, "spec.deployments")).iter().enumerate() {
+            out.extend(workloads::deployment(&a, dep, raw_deps.get(i).unwrap_or(&Value::Null), s));
         }
         let jobs = jobs::jobs(&a, &cjis, s);
         if !jobs.is_empty() {
             out.push(workloads::service_account(&format!("{}-app", a.name)));
         }
         out.extend(jobs);
+        if a.config.cdappconfig {
+            out.push(config::secret(&a, s));
+        }
     }
     for o in objects.iter().filter(|o| !is_clowder(o)) {
         out.push(objects::passthrough(o));
     }
-    out
+    Ok(out)
 }
 
 /// Env var names a template container sets twice (Kubernetes keeps the last): keyed by the
@@ -163,23 +183,27 @@ pub fn template_duplicates(objects: &[Value]) -> BTreeSet<(String, String)> {
     out
 }
 
-/// One ClowdApp's name, labels and annotations.
+/// One ClowdApp's name, labels, annotations and profile configuration.
 pub struct App<'a> {
     pub name: String,
     /// ClowdApp labels (template labels merged) + `app: <name>` unless an `app` label exists.
     pub labels: Vec<(String, String)>,
     pub annotations: Vec<(String, String)>,
     pub spec: &'a Value,
+    /// The spec as written (parameters not substituted).
+    pub raw_spec: &'a Value,
+    pub config: AppConfig,
 }
 
 impl<'a> App<'a> {
-    fn new(app: &'a Value) -> App<'a> {
+    fn new(app: &'a Value, raw: &'a Value, options: &Options) -> Result<App<'a>, InputError> {
         let name = text(get(app, "metadata.name"));
         let mut labels = pairs(get(app, "metadata.labels"));
         if !labels.iter().any(|(k, _)| k == "app") {
             labels.insert(0, ("app".into(), name.clone()));
         }
-        App { annotations: pairs(get(app, "metadata.annotations")), labels, name, spec: app.get("spec").unwrap_or(&Value::Null) }
+        let config = AppConfig::new(&name, options)?;
+        Ok(App { annotations: pairs(get(app, "metadata.annotations")), labels, spec: app.get("spec").unwrap_or(&Value::Null), raw_spec: raw.get("spec").unwrap_or(&Value::Null), config, name })
     }
 
     /// App labels plus `pod: <value>`.
@@ -187,6 +211,38 @@ impl<'a> App<'a> {
         let mut l: Vec<(String, String)> = self.labels.iter().filter(|(k, _)| k != "pod").cloned().collect();
         l.push(("pod".into(), pod.to_string()));
         l
+    }
+}
+
+/// What the app's profile declares about its configuration (docs/profiles.md).
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// Clowder's cdappconfig.json is rendered and mounted (config mode `cdappconfig`).
+    pub cdappconfig: bool,
+    /// Env mode: the env var forced to "false" in the containers the profile applies to.
+    pub switch: Option<String>,
+    /// The profile applies to containers whose image uses one of these parameters (all if empty).
+    pub image_parameters: Vec<String>,
+    /// Env mode: the port the app listens on for its private API, when not Clowder's.
+    pub private_port: Option<i64>,
+}
+
+impl AppConfig {
+    fn new(app: &str, options: &Options) -> Result<AppConfig, InputError> {
+        let (profile, _) = profile::select(options.profile.as_deref(), app)?;
+        let default = if profile.default_config_mode == "cdappconfig" { ConfigMode::Cdappconfig } else { ConfigMode::Env };
+        let env_mode = options.config_mode.unwrap_or(default) == ConfigMode::Env;
+        Ok(AppConfig {
+            cdappconfig: !env_mode,
+            switch: Some(profile.clowder_switch.clone()).filter(|s| env_mode && !s.is_empty()),
+            image_parameters: profile.containers.image_parameters.clone(),
+            private_port: profile.app_ports.get("private").copied().filter(|_| env_mode),
+        })
+    }
+
+    /// Does the profile's configuration go to a container with this image (as written)?
+    pub fn applies(&self, raw_image: &str) -> bool {
+        self.image_parameters.is_empty() || self.image_parameters.iter().any(|p| raw_image.contains(&format!("${{{p}}}")) || raw_image.contains(&format!("${{{{{p}}}}}")))
     }
 }
 
@@ -246,8 +302,9 @@ mod tests {
     #[test]
     fn processes_like_oc_process() {
         let input = parse("t.yaml", T).unwrap();
-        let objs = process(&input, &BTreeMap::from([("USER".to_string(), "root".to_string())]));
-        let s = &objs[0];
+        let p = process(&input, &BTreeMap::from([("USER".to_string(), "root".to_string())]));
+        let s = &p.objects[0];
+        assert_eq!(get(&p.raw[0], "stringData.user"), Some(&Value::from("${USER}")));
         assert_eq!(get(s, "metadata.labels.team"), Some(&Value::from("blue")));
         assert_eq!(get(s, "metadata.namespace"), None);
         assert_eq!(get(s, "stringData.key"), Some(&Value::from(GENERATED)));
