@@ -355,7 +355,7 @@ fn files_the_user_added_survive_a_second_conversion() {
 #[test]
 fn fixtures_lint_render_and_validate() {
     let mut failures = Vec::new();
-    for name in ["every-construct", "koku-like", "minimal", "multi-document", "release-name"] {
+    for name in ["every-construct", "kafka-trigger-without-topics", "koku-like", "minimal", "multi-document", "release-name"] {
         let scratch = tempfile::tempdir().unwrap();
         let chart = convert_ok(&fixture(name), scratch.path());
         for args in [&[][..], &["--set", "autoscaling.keda.enabled=true"][..]] {

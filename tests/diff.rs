@@ -127,6 +127,11 @@ fn the_api_split_shows_api_removed_and_reads_writes_added() {
     assert_eq!(set(&d["workloads"]["added"], "name"), added);
     assert_eq!(set(&d["workloads"]["removed"], "component"), BTreeSet::from(["api".to_string()]));
 
+    // The database need (spec.database in both templates) now serves the two new deployments.
+    let db = d["infrastructure"]["changed"].as_array().unwrap().iter().find(|c| c["provider"] == "database").expect("database need changed");
+    assert_eq!(db["used_by"]["removed"], serde_json::json!(["koku-api"]), "{db:#}");
+    assert_eq!(db["used_by"]["added"], serde_json::json!(["koku-api-reads", "koku-api-writes"]), "{db:#}");
+
     let text = String::from_utf8(diff("2024-06-28", "2025-05-06", "text").stdout).unwrap();
     assert!(text.contains("  - Deployment koku-api (component api)"), "{text}");
     assert!(text.contains("  + Deployment koku-api-reads (component api-reads)"), "{text}");

@@ -595,3 +595,13 @@ fn multi_document_fixture_renders_what_clowder_would_run() {
 fn minimal_fixture_renders_what_clowder_would_run() {
     assert_faithful(repo().join("fixtures/minimal.yaml"));
 }
+
+#[test]
+fn release_name_fixture_renders_what_clowder_would_run() {
+    assert_faithful(repo().join("fixtures/release-name.yaml"));
+}
+
+#[test]
+fn kafka_trigger_fixture_renders_what_clowder_would_run() {
+    assert_faithful(repo().join("fixtures/kafka-trigger-without-topics.yaml"));
+}

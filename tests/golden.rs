@@ -18,7 +18,15 @@ use std::process::Command;
 
 /// The fixtures with a golden chart: `fixtures/<name>.yaml` ↔ `tests/golden/<name>/`.
 /// (`fixtures/error-*.yaml` are bad inputs, checked by tests/errors.rs.)
-const FIXTURES: &[&str] = &["every-construct", "koku-like", "minimal", "multi-document", "release-name", "required-parameter"];
+const FIXTURES: &[&str] = &[
+    "every-construct",
+    "kafka-trigger-without-topics",
+    "koku-like",
+    "minimal",
+    "multi-document",
+    "release-name",
+    "required-parameter",
+];
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -329,3 +329,34 @@ fn check_reports_what_an_upstream_change_would_do_and_ignores_user_files() {
     assert!(!diff.contains("TEAM-NOTES.md"));
     assert_eq!(tree(dir.path()), before, "check writes nothing");
 }
+
+#[test]
+fn the_documented_example_overlay_applies_to_the_latest_koku_and_lints() {
+    let input = upstream("2026-08-14");
+    let overlay = format!("{}/fixtures/overrides/koku.yaml", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    ok(convert(&input, &chart, &["--overrides", &overlay]));
+    let lint = Command::new(tools::helm()).args(["lint", "--strict", chart.to_str().unwrap()]).output().unwrap();
+    assert!(lint.status.success(), "helm lint --strict:\n{}{}", stdout(&lint), stderr(&lint));
+
+    let objects = render(&chart);
+    let masu = find(&objects, "Deployment", &masu()).expect("masu").clone();
+    let pod = &masu["spec"]["template"]["spec"];
+    assert_eq!(pod["nodeSelector"]["disktype"], "ssd");
+    let env = pod["containers"][0]["env"].as_array().unwrap();
+    assert_eq!(env.last().unwrap(), &serde_json::json!({"name": "EXTRA_FLAG", "value": "1"}), "appended last");
+    let (app, _) = clowdapp(&input);
+    let service = find(&objects, "Service", &format!("{app}-clowder-api")).expect("api Service");
+    assert_eq!(service["metadata"]["annotations"]["team.example.com/owner"], "cost");
+    // The Values entry switched KEDA on: one ScaledObject per deployment with an autoScaler.
+    let text = std::fs::read_to_string(&input).unwrap();
+    let docs = yaml::load_documents(&input, &text).unwrap();
+    let app_node = docs[0].get("objects").unwrap().items().iter().find(|o| o.get("kind").and_then(Node::as_str) == Some("ClowdApp")).unwrap();
+    let deployments = app_node.get("spec").and_then(|s| s.get("deployments")).unwrap().items();
+    let autoscaled = deployments.iter().filter(|d| d.get("autoScaler").is_some()).count();
+    assert_eq!(autoscaled, 12, "SOURCES.md: 12 autoscaled deployments");
+    assert_eq!(objects.iter().filter(|o| o["kind"] == "ScaledObject").count(), autoscaled);
+
+    assert_eq!(code(&check(&input, &chart, &["--overrides", &overlay])), 0);
+}

@@ -36,7 +36,7 @@ pub fn run(a: &Args) -> Result<u8> {
         (None, Some(m)) => m.options.get("chart-version").cloned().unwrap_or_else(|| "0.1.0".into()),
         (None, None) => "0.1.0".into(),
     };
-    let files = regen::generate(&model, &version, &name, a.mapping.recorded(), overlay.as_ref())?;
+    let files = regen::generate(&model, &version, a.mapping.recorded(), overlay.as_ref())?;
     let d = drift::compare(&a.output, &files)?;
     if d.is_clean() {
         eprintln!("{} is up to date with {}.", a.output.display(), a.template);
@@ -50,6 +50,12 @@ pub fn run(a: &Args) -> Result<u8> {
         let was = m.overrides.as_ref().map(|o| o.file.as_str());
         if used != was {
             eprintln!("note: the chart was generated with --overrides {}, this check used {}", was.unwrap_or("(none)"), used.unwrap_or("(none)"));
+        }
+        let mut was = m.options.clone();
+        was.remove("chart-version");
+        if was != a.mapping.recorded() {
+            let show = |o: &std::collections::BTreeMap<String, String>| if o.is_empty() { "(none)".to_string() } else { o.iter().map(|(k, v)| format!("--{k} {v}")).collect::<Vec<_>>().join(" ") };
+            eprintln!("note: the chart was generated with options {}, this check used {}", show(&was), show(&a.mapping.recorded()));
         }
         if m.input.file != name {
             eprintln!("note: the chart was generated from {}, this check read {}", m.input.file, name);

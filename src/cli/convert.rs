@@ -39,7 +39,8 @@ pub fn run(a: &Args) -> Result<u8> {
     let (name, text) = read_template(a.template.as_deref())?;
     let model = clowd2helm::model_from_text(&name, &text, &a.mapping.options()?)?;
     let overlay = read_overrides(a.overrides.as_ref())?;
-    let files = regen::generate(&model, &a.chart_version, &name, a.mapping.recorded(), overlay.as_ref())?;
+    let files = regen::generate(&model, &a.chart_version, a.mapping.recorded(), overlay.as_ref())?;
+    let previous = if a.output.is_dir() { manifest::Manifest::read(&a.output)? } else { None };
     let plan = manifest::plan(&a.output, &files, a.force)?;
     clowd2helm::chart::writer::replace_dir(&a.output, &files, &plan.keep)?;
     let count = |o| model.findings.iter().filter(|f| f.outcome == o).count();
@@ -64,6 +65,9 @@ pub fn run(a: &Args) -> Result<u8> {
     }
     if !plan.keep.is_empty() {
         println!("Kept {} files of yours.", plan.keep.len());
+    }
+    if let (Some(was), None) = (previous.as_ref().and_then(|m| m.overrides.as_ref()), &overlay) {
+        eprintln!("warning: the chart was generated with --overrides {} before; without it, those overlays are no longer applied", was.file);
     }
     Ok(0)
 }

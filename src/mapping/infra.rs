@@ -62,6 +62,12 @@ fn object(api: &str, kind: &str, name: &str, labels: &[(String, Val)]) -> crate:
         .with("metadata", Val::map().with("name", Val::str(name)).with("labels", label_map(labels)).build())
 }
 
+/// The Service in front of a bundled component: one TCP port, same number on both sides.
+fn service(name: &str, labels: &[(String, Val)], selector: &[(String, Val)], port_name: &str, port: i64) -> Val {
+    let port = Val::map().with("name", Val::str(port_name)).with("port", Val::Int(port)).with("targetPort", Val::Int(port)).with("protocol", Val::str("TCP")).build();
+    object("v1", "Service", name, labels).with("spec", Val::map().with("selector", label_map(selector)).with("ports", Val::seq([port])).build()).build()
+}
+
 fn generated(secret: &str, key: &str, n: usize) -> Val {
     Val::Generated(Generated { param: None, secret: Text::lit(secret), key: key.into(), base64: false, recipe: GenRecipe::AlphaNum(n) })
 }
@@ -239,15 +245,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                 .build(),
         )
         .build();
-    let service = object("v1", "Service", &svc, &db_labels)
-        .with(
-            "spec",
-            Val::map()
-                .with("selector", label_map(&selector))
-                .with("ports", Val::seq([Val::map().with("name", Val::str("database")).with("port", Val::Int(5432)).with("targetPort", Val::Int(5432)).with("protocol", Val::str("TCP")).build()]))
-                .build(),
-        )
-        .build();
+    let service = service(&svc, &db_labels, &selector, "database", 5432);
     let file = format!("database-{}.yaml", app.name);
     for body in [secret, statefulset, service] {
         bundled(extra, &file, body, "database.bundled.enabled");
@@ -333,15 +331,7 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
                 .build(),
         )
         .build();
-    let service = object("v1", "Service", &svc, &redis_labels)
-        .with(
-            "spec",
-            Val::map()
-                .with("selector", label_map(&selector))
-                .with("ports", Val::seq([Val::map().with("name", Val::str("redis")).with("port", Val::Int(6379)).with("targetPort", Val::Int(6379)).with("protocol", Val::str("TCP")).build()]))
-                .build(),
-        )
-        .build();
+    let service = service(&svc, &redis_labels, &selector, "redis", 6379);
     let file = format!("inmemorydb-{}.yaml", app.name);
     for body in [config, deployment, service] {
         bundled(extra, &file, body, "inMemoryDb.bundled.enabled");

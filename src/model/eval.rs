@@ -179,10 +179,7 @@ pub fn cpu_millis(q: &str) -> Option<u64> {
     } else {
         (q, 1000.0)
     };
-    let f: f64 = num.parse().ok()?;
-    if !(f >= 0.0) {
-        return None;
-    }
+    let f: f64 = num.parse().ok().filter(|f: &f64| *f >= 0.0)?;
     Some((f * scale - 1e-9).ceil().max(0.0) as u64)
 }
 
@@ -209,16 +206,13 @@ pub fn mem_bytes(q: &str) -> Option<u64> {
         Some(n) if scale == 1.0 => (n, 0.001),
         _ => (num, scale),
     };
-    let f: f64 = num.parse().ok()?;
-    if !(f >= 0.0) {
-        return None;
-    }
+    let f: f64 = num.parse().ok().filter(|f: &f64| *f >= 0.0)?;
     Some((f * scale).ceil() as u64)
 }
 
 /// `2.35` cores style text for millicores.
 pub fn show_cpu(m: u64) -> String {
-    if m % 1000 == 0 {
+    if m.is_multiple_of(1000) {
         format!("{}", m / 1000)
     } else {
         let s = format!("{:.3}", m as f64 / 1000.0);

@@ -75,6 +75,9 @@ pub fn plan(out: &Path, files: &Files, force: bool) -> Result<Plan> {
     if !out.exists() {
         return Ok(plan);
     }
+    if !out.is_dir() {
+        return Err(Error::Usage(format!("{} exists and is not a folder; choose another output folder", out.display())));
+    }
     let old = Manifest::read(out)?;
     let generated_before: BTreeMap<String, String> = old.map(|m| m.files).unwrap_or_default();
     let mut conflicts = Vec::new();

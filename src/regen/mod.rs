@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 /// Everything a chart folder holds after `convert`: chart, reports, and the manifest recording
 /// how they were made. `check` calls this too, so both always agree.
-pub fn generate(model: &Model, chart_version: &str, input_file: &str, mut options: BTreeMap<String, String>, overlay: Option<&Overlay>) -> Result<Files> {
+pub fn generate(model: &Model, chart_version: &str, mut options: BTreeMap<String, String>, overlay: Option<&Overlay>) -> Result<Files> {
     let mut files = crate::chart_files(model, chart_version);
     if let Some(o) = overlay {
         let mut templates = chart::template_files(model);
@@ -28,7 +28,7 @@ pub fn generate(model: &Model, chart_version: &str, input_file: &str, mut option
         files.extend(chart::build_with(values_model, chart_version, &templates, &chart::values::values_yaml(values_model)));
     }
     options.insert("chart-version".into(), chart_version.to_string());
-    let input = InputInfo { file: input_file.to_string(), sha256: model.input_sha256.clone() };
+    let input = InputInfo { file: model.input_file.clone(), sha256: model.input_sha256.clone() };
     let overrides = overlay.map(|o| InputInfo { file: o.file.clone(), sha256: o.sha256.clone() });
     let manifest = Manifest::new(input, options, overrides, &files);
     files.insert(manifest::PATH.into(), manifest.to_text());

@@ -141,7 +141,7 @@ impl Overlay {
         at(
             &self.file,
             pos,
-            format!("overlay entry {} ({}): operation {} {op} does not apply to {object}: {}", e.index, e.target, err.operation + 1, err.kind),
+            format!("overlay entry {} ({}): operation {} {op} does not apply to {object}: {}", e.index, e.target, err.operation + 1, reason(&err.kind)),
         )
         .hint("the generated object changed since this entry was written: update or remove the entry (`clowd2helm diff OLD NEW` shows what changed upstream)")
     }
@@ -201,6 +201,16 @@ impl Overlay {
             values::check(model, &doc).map_err(|msg| self.error(e, msg))?;
         }
         Ok(Some(values::with_values(model, &doc)))
+    }
+}
+
+fn reason(kind: &json_patch::PatchErrorKind) -> String {
+    use json_patch::PatchErrorKind as K;
+    match kind {
+        K::TestFailed => "the value there is not the one the `test` expects".into(),
+        K::InvalidPointer => "the path does not exist there".into(),
+        K::InvalidFromPointer => "the `from` path does not exist there".into(),
+        other => other.to_string(),
     }
 }
 

@@ -185,10 +185,10 @@ impl Symbols {
 /// The list item before patching that corresponds to `j`: the one with the same `name`, else the
 /// one at the same index.
 fn item_hint<'a>(hints: &'a [Item], j: &J, i: usize) -> Option<&'a Val> {
-    if let Some(name) = j.get("name").and_then(J::as_str) {
-        if let Some(h) = hints.iter().find(|h| h.val.get("name").and_then(Val::as_literal_str).as_deref() == Some(name)) {
-            return Some(&h.val);
-        }
+    if let Some(name) = j.get("name").and_then(J::as_str)
+        && let Some(h) = hints.iter().find(|h| h.val.get("name").and_then(Val::as_literal_str).as_deref() == Some(name))
+    {
+        return Some(&h.val);
     }
     hints.get(i).map(|h| &h.val)
 }
@@ -222,6 +222,22 @@ mod tests {
         let mut s = Symbols::default();
         let j = s.to_json(&v);
         assert_eq!(s.from_json(&j, Some(&v)), v);
+    }
+
+    #[test]
+    fn every_generated_object_survives_the_round_trip() {
+        let koku = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/upstream/koku/clowdapp-2026-08-14.yaml");
+        let koku_text = std::fs::read_to_string(koku).unwrap();
+        for (name, text) in [(crate::EMBEDDED_FIXTURE_NAME, crate::EMBEDDED_FIXTURE), (koku, koku_text.as_str())] {
+            let model = crate::model_from_text(name, text, &Default::default()).unwrap();
+            for file in crate::chart::template_files(&model) {
+                for obj in &file.objects {
+                    let mut s = Symbols::default();
+                    let j = s.to_json(&obj.body);
+                    assert_eq!(s.from_json(&j, Some(&obj.body)), obj.body, "{name}: {}", file.path);
+                }
+            }
+        }
     }
 
     #[test]

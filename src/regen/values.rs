@@ -55,10 +55,10 @@ pub fn with_values(model: &Model, doc: &J) -> Model {
 
 /// A values node for `v`, keeping the comments and key order of `old` where keys survive.
 fn rebuild(old: Option<&ValuesNode>, v: &J) -> ValuesNode {
-    if let Some(o) = old {
-        if &o.to_json() == v {
-            return o.clone();
-        }
+    if let Some(o) = old
+        && &o.to_json() == v
+    {
+        return o.clone();
     }
     let Some(obj) = v.as_object().filter(|o| !o.is_empty()) else { return ValuesNode::Leaf(v.clone()) };
     let old_entries: &[(String, String, ValuesNode)] = match old {

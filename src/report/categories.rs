@@ -177,10 +177,10 @@ impl Categories {
 pub fn image_repo(image: &str) -> String {
     let no_digest = image.split('@').next().unwrap_or(image);
     let mut parts: Vec<&str> = no_digest.split('/').collect();
-    if let Some(last) = parts.last_mut() {
-        if let Some((name, _tag)) = last.rsplit_once(':') {
-            *last = name;
-        }
+    if let Some(last) = parts.last_mut()
+        && let Some((name, _tag)) = last.rsplit_once(':')
+    {
+        *last = name;
     }
     if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
         parts.remove(0);

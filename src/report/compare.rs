@@ -75,6 +75,8 @@ pub struct ComponentStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartWorkloadInfo {
     pub name: String,
+    /// The ClowdApp infrastructure need this workload serves (`database`, `inMemoryDb`, `service`).
+    pub serves: Option<String>,
     pub kind: String,
     pub category: String,
     pub image: String,
@@ -86,7 +88,7 @@ pub struct MissingObject {
     pub kind: String,
     pub name: String,
     pub provided_by: String,
-    /// `template` or `bundled` for objects the generated chart creates.
+    /// `template` or `generated` for objects the generated chart creates.
     pub origin: Option<String>,
     pub optional: bool,
     pub keys: Vec<String>,
@@ -167,7 +169,7 @@ impl ChartScan {
         let mut scan = ChartScan::default();
         for doc in docs {
             let kind = doc.get("kind").and_then(J::as_str).unwrap_or_default();
-            let name = doc.pointer("/metadata/name").and_then(|n| crate::model::eval::scalar_string(n)).unwrap_or_default();
+            let name = doc.pointer("/metadata/name").and_then(crate::model::eval::scalar_string).unwrap_or_default();
             match kind {
                 "Secret" => {
                     scan.secrets.insert(name.clone());
@@ -450,10 +452,10 @@ pub fn normalize(name: &str, prefixes: &[String]) -> String {
             if p.is_empty() {
                 continue;
             }
-            if let Some(r) = n.strip_prefix(&format!("{p}-")) {
-                if !r.is_empty() {
-                    n = r.to_string();
-                }
+            if let Some(r) = n.strip_prefix(&format!("{p}-"))
+                && !r.is_empty()
+            {
+                n = r.to_string();
             }
         }
         if n == before {
@@ -512,12 +514,12 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
         })),
     ];
     for (how, rule) in &rules {
-        for ci in 0..report.components.len() {
-            if assigned[ci].is_some() {
+        for (ci, slot) in assigned.iter_mut().enumerate() {
+            if slot.is_some() {
                 continue;
             }
             if let Some(wi) = (0..scan.workloads.len()).find(|&wi| !taken[wi] && rule(ci, wi)) {
-                assigned[ci] = Some((wi, how));
+                *slot = Some((wi, how));
                 taken[wi] = true;
             }
         }
@@ -548,13 +550,6 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
             source: c.source.clone(),
         });
     }
-    let chart_only: Vec<ChartWorkloadInfo> = scan
-        .workloads
-        .iter()
-        .zip(&taken)
-        .filter(|(_, t)| !**t)
-        .map(|(w, _)| ChartWorkloadInfo { name: w.name.clone(), kind: w.kind.clone(), category: w.category.clone(), image: w.image.clone(), queues: w.queues.clone() })
-        .collect();
 
     let missing = |objs: &[super::data::ConfigObject], have: &BTreeSet<String>| -> Vec<MissingObject> {
         objs.iter()
@@ -565,6 +560,20 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
     let missing_secrets = missing(&report.secrets, &scan.secrets);
     let missing_config_maps = missing(&report.config_maps, &scan.config_maps);
     let infrastructure = infra_checks(model, report, cats, &scan);
+    let chart_only: Vec<ChartWorkloadInfo> = scan
+        .workloads
+        .iter()
+        .zip(&taken)
+        .filter(|(_, t)| !**t)
+        .map(|(w, _)| ChartWorkloadInfo {
+            name: w.name.clone(),
+            serves: infrastructure.iter().find(|i| i.status == "present" && i.found.contains(&w.name)).map(|i| i.need.clone()),
+            kind: w.kind.clone(),
+            category: w.category.clone(),
+            image: w.image.clone(),
+            queues: w.queues.clone(),
+        })
+        .collect();
 
     // The component matrix: application categories from the components, infrastructure
     // categories from the needs.

@@ -203,7 +203,7 @@ pub struct Infrastructure {
     /// `model`: the mapping recorded each need; `findings`: derived from provider findings.
     pub derived_from: &'static str,
     pub needs: Vec<Infra>,
-    /// Objects the chart adds for bundled infrastructure (template file names).
+    /// Objects clowd2helm adds at defaults (bundled infrastructure, generated config), `Kind/name`.
     pub bundled_objects: Vec<String>,
 }
 
@@ -237,7 +237,8 @@ pub struct ConfigObject {
     pub name_expr: String,
     /// `chart`: the chart creates it; `cluster`: it must exist before install.
     pub provided_by: &'static str,
-    /// For chart objects: `template` (an object of the input) or `bundled` (bundled infrastructure).
+    /// For chart objects: `template` (an object of the input) or `generated` (added by
+    /// clowd2helm: bundled infrastructure, cdappconfig).
     pub origin: Option<&'static str>,
     /// Every reference is `optional: true` (the pods start without it).
     pub optional: bool,
@@ -673,7 +674,7 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
         }
         let i = entry(kind, name, &mut objs);
         objs[i].provided_by = "chart";
-        objs[i].origin.get_or_insert("bundled");
+        objs[i].origin.get_or_insert("generated");
         objs[i].optional = false;
         objs[i].keys.extend(data_keys(ev, &x.body));
     }
@@ -927,10 +928,10 @@ fn services(ev: &Eval, cats: &Categories, model: &Model, facts: &[WorkloadFacts]
         }
     }
     let mut add_service = |body: &Val| {
-        if body.get("kind").and_then(Val::as_literal_str).as_deref() == Some("Service") {
-            if let Some(n) = body.get("metadata").and_then(|m| m.get("name")).and_then(|n| ev.string(n)) {
-                served.insert(n.to_ascii_lowercase());
-            }
+        if body.get("kind").and_then(Val::as_literal_str).as_deref() == Some("Service")
+            && let Some(n) = body.get("metadata").and_then(|m| m.get("name")).and_then(|n| ev.string(n))
+        {
+            served.insert(n.to_ascii_lowercase());
         }
     };
     for o in &model.objects {

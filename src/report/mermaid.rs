@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 /// A label safe inside `"..."` (Mermaid entity codes for the characters it would parse).
 pub fn label(s: &str) -> String {
-    s.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;").replace('{', "#123;").replace('}', "#125;")
+    s.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;").replace('{', "#123;").replace('}', "#125;").replace('`', "'")
 }
 
 /// An id made of letters, digits and `_`, starting with `prefix`.

@@ -135,7 +135,7 @@ impl Tally {
             let nth = seen.iter().filter(|s| **s == name.as_str()).count();
             seen.push(name);
             let label = if nth == 0 { format!("{path}[{name}]") } else { format!("{path}[{name}#{}]", nth + 1) };
-            let found = list.iter().enumerate().filter(|(_, v)| key_of(v) == *name).nth(nth).map(|(i, v)| (i, v));
+            let found = list.iter().enumerate().filter(|(_, v)| key_of(v) == *name).nth(nth);
             match found {
                 Some((i, v)) => {
                     used[i] = true;

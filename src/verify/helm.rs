@@ -8,6 +8,8 @@ use std::process::Command;
 
 /// The release name `verify` renders with.
 pub const RELEASE: &str = "verify";
+/// The namespace `helm template` renders `.Release.Namespace` as when none is given.
+pub const NAMESPACE: &str = "default";
 
 /// `helm template verify CHART_DIR -f .. --set ..`: the rendered manifests.
 pub fn template(helm: &Path, chart_dir: &Path, files: &[String], sets: &[String]) -> Result<String> {

@@ -41,7 +41,7 @@ fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |cur, k| cur.get(*k)).filter(|v| !v.is_null())
 }
 
-fn list<'a>(v: Option<&'a Value>) -> &'a [Value] {
+fn list(v: Option<&Value>) -> &[Value] {
     match v {
         Some(Value::Array(a)) => a,
         _ => &[],
@@ -189,10 +189,10 @@ fn ports(docs: &[Value], c: &mut Checks) {
                 if !numbers.insert((number.clone(), proto.clone())) {
                     c.violations.push(format!("{} declares container port {number}/{proto} twice", id(d)));
                 }
-                if let Some(n) = p.get("name").map(as_text) {
-                    if !names.insert(n.clone()) {
-                        c.violations.push(format!("{} declares container port name `{n}` twice", id(d)));
-                    }
+                if let Some(n) = p.get("name").map(as_text)
+                    && !names.insert(n.clone())
+                {
+                    c.violations.push(format!("{} declares container port name `{n}` twice", id(d)));
                 }
             }
         }
@@ -253,10 +253,10 @@ fn names(docs: &[Value], c: &mut Checks) {
                 c.violations.push(format!("{kind}/{name}: container name `{cname}` is not a valid DNS-1123 label of at most 63 characters"));
             }
             for p in list(ctr.get("ports")) {
-                if let Some(pn) = p.get("name").map(as_text) {
-                    if !port_name(&pn) {
-                        c.violations.push(format!("{kind}/{name}: container port name `{pn}` is not a valid port name (at most 15 lowercase characters)"));
-                    }
+                if let Some(pn) = p.get("name").map(as_text)
+                    && !port_name(&pn)
+                {
+                    c.violations.push(format!("{kind}/{name}: container port name `{pn}` is not a valid port name (at most 15 lowercase characters)"));
                 }
             }
         }

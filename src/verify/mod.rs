@@ -97,21 +97,22 @@ pub fn run(req: &Request) -> Result<Outcome> {
     let overrides = user.parameter_overrides();
     let processed = oracle::process(&input, &overrides);
     let setting = oracle::Setting::new(&effective, &req.options);
-    let expected = oracle::expected(&processed, &setting);
+    let expected = oracle::expected(&processed, &setting, &req.options)?;
 
+    let comparable: Vec<Value> = rendered.iter().map(with_parsed_config).collect();
     let mut tally = Tally::default();
     let mut matched = BTreeSet::new();
     for e in &expected {
-        let found = rendered.iter().position(|d| doc_kind(d) == e.kind && doc_name(d) == e.name);
+        let found = comparable.iter().position(|d| doc_kind(d) == e.kind && doc_name(d) == e.name);
         if let Some(i) = found {
             matched.insert(i);
         }
-        tally.object(&e.id(), &e.body, found.map(|i| &rendered[i]));
+        tally.object(&e.id(), &e.body, found.map(|i| &comparable[i]));
     }
     let extra_objects = rendered.iter().enumerate().filter(|(i, _)| !matched.contains(i)).map(|(_, d)| format!("{}/{}", doc_kind(d), doc_name(d))).collect();
 
-    let listed = listed_externals(&req.chart_dir, &input, &overrides)?;
-    let checks = invariants::check(&rendered, &listed, &oracle::template_duplicates(&processed));
+    let listed = listed_externals(&req.chart_dir, &input, &overrides, &effective)?;
+    let checks = invariants::check(&rendered, &listed, &oracle::template_duplicates(&processed.objects));
     let mut outcome = Outcome {
         compared: tally.compared,
         equal: tally.equal,
@@ -144,6 +145,18 @@ fn check_chart_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A Secret's cdappconfig.json text, parsed, so that its fields compare one by one.
+fn with_parsed_config(d: &Value) -> Value {
+    let mut d = d.clone();
+    if doc_kind(&d) == "Secret"
+        && let Some(Value::String(text)) = d.get("stringData").and_then(|s| s.get(oracle::CONFIG_KEY))
+        && let Ok(json @ Value::Object(_)) = serde_json::from_str::<Value>(text)
+    {
+        d["stringData"][oracle::CONFIG_KEY] = json;
+    }
+    d
+}
+
 fn doc_kind(d: &Value) -> String {
     d.get("kind").map(exp::as_text).unwrap_or_default()
 }
@@ -152,16 +165,20 @@ fn doc_name(d: &Value) -> String {
     d.get("metadata").and_then(|m| m.get("name")).map(exp::as_text).unwrap_or_default()
 }
 
-/// Secrets and ConfigMaps the chart's `gap-report.json` names: finding targets `Secret/<name>`
-/// or `ConfigMap/<name>` (optionally followed by `:path`), and any entry with `kind` and `name`.
-/// Names written with `${PARAM}` are resolved with the parameter values in use.
-fn listed_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String, String>) -> Result<invariants::Listed> {
+/// Secrets and ConfigMaps the chart's `gap-report.json` names: entries with `kind` and `name`
+/// (`name_expr`, when given, is resolved too: `${PARAM}` with the parameter values in use,
+/// `<values.path>` with the effective values), and finding targets `Secret/<name>` or
+/// `ConfigMap/<name>` (optionally followed by `:path`).
+fn listed_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String, String>, effective: &Value) -> Result<invariants::Listed> {
     let path = chart_dir.join("gap-report.json");
     let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
     let report: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Input(InputError::whole(&path.display().to_string(), format!("gap-report.json is not valid JSON: {e}"))))?;
-    let values = parameter_values(input, overrides);
-    let resolve = |s: &str| exp::as_text(&process_node(&Node::str(s, Pos::default()), &values));
+    let params = parameter_values(input, overrides);
+    let resolve = |s: &str| match s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+        Some(values_path) => values::at(effective, values_path).map(exp::as_text).unwrap_or_default(),
+        None => exp::as_text(&process_node(&Node::str(s, Pos::default()), &params)),
+    };
     let mut out = BTreeSet::new();
     collect_listed(&report, &mut |kind, name| {
         out.insert((kind.to_string(), resolve(name)));
@@ -172,9 +189,11 @@ fn listed_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String
 fn collect_listed(v: &Value, add: &mut dyn FnMut(&str, &str)) {
     match v {
         Value::Object(m) => {
-            if let (Some(Value::String(k)), Some(Value::String(n))) = (m.get("kind"), m.get("name")) {
-                if k == "Secret" || k == "ConfigMap" {
-                    add(k, n);
+            if let Some(Value::String(k)) = m.get("kind").filter(|k| *k == "Secret" || *k == "ConfigMap") {
+                for key in ["name", "name_expr"] {
+                    if let Some(Value::String(n)) = m.get(key) {
+                        add(k, n);
+                    }
                 }
             }
             if let Some(Value::String(t)) = m.get("target") {

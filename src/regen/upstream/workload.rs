@@ -151,11 +151,11 @@ fn secrets(w: &Workload) -> Vec<SecretRef> {
     let mut out = Vec::new();
     for c in w.pod.init_containers.iter().chain(&w.pod.containers) {
         for e in &c.env {
-            if let EnvValue::From(v) = &e.value {
-                if let Some(r) = v.get("secretKeyRef") {
-                    let secret = r.get("name").map(show::val).unwrap_or_default();
-                    out.push(SecretRef { secret, key: r.get("key").map(show::val), via: format!("env {}", e.name) });
-                }
+            if let EnvValue::From(v) = &e.value
+                && let Some(r) = v.get("secretKeyRef")
+            {
+                let secret = r.get("name").map(show::val).unwrap_or_default();
+                out.push(SecretRef { secret, key: r.get("key").map(show::val), via: format!("env {}", e.name) });
             }
         }
     }

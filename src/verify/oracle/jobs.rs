@@ -14,14 +14,16 @@ fn kube_linter() -> Vec<(String, String)> {
 
 pub fn jobs(app: &App, cjis: &[&Value], s: &Setting) -> Vec<Expected> {
     let mut out = Vec::new();
-    for job in items(get(app.spec, "jobs")) {
+    let raw_jobs = items(get(app.raw_spec, "jobs"));
+    for (i, job) in items(get(app.spec, "jobs")).iter().enumerate() {
+        let raw = raw_jobs.get(i).and_then(|j| j.get("podSpec")).unwrap_or(&Value::Null);
         if truthy(get(job, "disabled")) {
             continue;
         }
         let job_name = text(job.get("name"));
         let full = format!("{}-{job_name}", app.name);
         if get(job, "schedule").is_some_and(|v| !text(Some(v)).is_empty()) {
-            out.push(cron_job(app, job, &full, s));
+            out.push(cron_job(app, job, raw, &full, s));
         }
         let invoker = cjis.iter().find(|c| {
             kind(c) == "ClowdJobInvocation"
@@ -30,7 +32,7 @@ pub fn jobs(app: &App, cjis: &[&Value], s: &Setting) -> Vec<Expected> {
                 && items(get(c, "spec.jobs")).iter().any(|j| text(Some(j)) == job_name)
         });
         if let Some(cji) = invoker {
-            out.push(invoked_job(app, job, &full, cji, s));
+            out.push(invoked_job(app, job, raw, &full, cji, s));
         }
     }
     out
@@ -40,12 +42,13 @@ fn passthrough(job: &Value, key: &str) -> Exp {
     Exp::given(get(job, key))
 }
 
-fn cron_job(app: &App, job: &Value, full: &str, s: &Setting) -> Expected {
+fn cron_job(app: &App, job: &Value, raw_spec: &Value, full: &str, s: &Setting) -> Expected {
     let labels = app.pod_labels(full);
     let mut annotations = kube_linter();
     annotations.extend(app.annotations.iter().cloned());
     let spec = job.get("podSpec").unwrap_or(&Value::Null);
-    let pod = PodInput { app: &app.name, name: full, spec: &with_restart(spec, job), flavor: Flavor::CronJob, labels: &labels, service_account: format!("{}-app", app.name), s }.pod();
+    let spec = with_restart(spec, job);
+    let pod = pod_spec(&PodInput { app: &app.name, config: &app.config, raw_spec, name: full, spec: &spec, flavor: Flavor::CronJob, labels: &labels, service_account: format!("{}-app", app.name), s });
     let body = Exp::open(vec![
         ("metadata", Exp::open(vec![("name", Exp::Text(full.to_string())), ("labels", Exp::open_texts(&labels)), ("annotations", Exp::open_texts(&annotations))])),
         (
@@ -70,7 +73,7 @@ fn cron_job(app: &App, job: &Value, full: &str, s: &Setting) -> Expected {
     Expected { kind: "CronJob".into(), name: full.to_string(), body }
 }
 
-fn invoked_job(app: &App, job: &Value, full: &str, cji: &Value, s: &Setting) -> Expected {
+fn invoked_job(app: &App, job: &Value, raw_spec: &Value, full: &str, cji: &Value, s: &Setting) -> Expected {
     let mut labels = pairs(get(cji, "metadata.labels"));
     labels.retain(|(k, _)| k != "clowdjob" && k != "job");
     labels.push(("clowdjob".into(), text(get(cji, "metadata.name"))));
@@ -80,7 +83,8 @@ fn invoked_job(app: &App, job: &Value, full: &str, cji: &Value, s: &Setting) -> 
     let mut pod_annotations = kube_linter();
     pod_annotations.extend(pairs(get(cji, "metadata.annotations")));
     let spec = job.get("podSpec").unwrap_or(&Value::Null);
-    let pod = PodInput { app: &app.name, name: full, spec: &with_restart(spec, job), flavor: Flavor::Job, labels: &labels, service_account: format!("{}-app", app.name), s }.pod();
+    let spec = with_restart(spec, job);
+    let pod = pod_spec(&PodInput { app: &app.name, config: &app.config, raw_spec, name: full, spec: &spec, flavor: Flavor::Job, labels: &labels, service_account: format!("{}-app", app.name), s });
     let body = Exp::open(vec![
         ("metadata", Exp::open(vec![("name", Exp::Text(full.to_string())), ("labels", Exp::open_texts(&labels)), ("annotations", Exp::open_texts(&annotations))])),
         ("spec", job_spec(job, Exp::open_texts(&labels), Exp::open_texts(&pod_annotations), pod)),
@@ -117,10 +121,4 @@ fn with_restart(spec: &Value, job: &Value) -> Value {
         }
     }
     spec
-}
-
-impl PodInput<'_> {
-    fn pod(&self) -> Exp {
-        pod_spec(self)
-    }
 }

@@ -17,6 +17,8 @@ use crate::source::yaml::Node;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use config::KEY as CONFIG_KEY;
+
 /// An object Clowder (or `oc process`) would have created, and how it must look.
 #[derive(Debug, Clone)]
 pub struct Expected {

@@ -20,7 +20,7 @@ pub fn passthrough(o: &Value) -> Expected {
     meta.push(("annotations".into(), Exp::open_texts(&pairs(get(&md, "annotations")))));
     if !meta.iter().any(|(k, _)| k == "namespace") {
         // `helm template` without --namespace renders the release namespace as `default`.
-        meta.push(("namespace".into(), Exp::or_absent(Exp::str("default"))));
+        meta.push(("namespace".into(), Exp::or_absent(Exp::str(crate::verify::helm::NAMESPACE))));
     }
     fields.push(("metadata".into(), Exp::Map { fields: meta, closed: false }));
     Expected { kind: kind(o), name, body: Exp::Map { fields, closed: true } }

@@ -1,6 +1,6 @@
 //! The pod template Clowder builds from a `podSpec` (clowder-semantics §2.3, §2.5–§2.7, §2.13, §2.14).
 
-use super::{closed, get, items, text, truthy, Setting};
+use super::{closed, get, items, text, truthy, AppConfig, Setting};
 use crate::verify::exp::{as_text, Exp, Extras, Keyed};
 use serde_json::Value;
 
@@ -16,6 +16,9 @@ pub enum Flavor {
 
 pub struct PodInput<'a> {
     pub app: &'a str,
+    pub config: &'a AppConfig,
+    /// The podSpec as written, to tell which parameters an image uses.
+    pub raw_spec: &'a Value,
     /// `<app>-<deployment|job>`: container, init-container and service-account naming.
     pub name: &'a str,
     pub spec: &'a Value,
@@ -60,27 +63,33 @@ pub fn pod_spec(p: &PodInput) -> Exp {
 /// The parts of the main container that init containers copy.
 struct Main {
     image: Exp,
-    env: Vec<(String, Exp)>,
+    /// The image as written.
+    raw_image: String,
     resources: Exp,
     mounts: Exp,
 }
 
 impl Main {
     fn new(p: &PodInput) -> Main {
-        let mut env: Vec<(String, Exp)> = items(get(p.spec, "env")).iter().map(env_entry).collect();
-        if p.s.cdappconfig {
-            env.push(acg_config());
-        }
         let mut mounts: Vec<(String, Exp)> = items(get(p.spec, "volumeMounts")).iter().map(|m| (text(m.get("mountPath")), Exp::exact(m))).collect();
-        if p.s.cdappconfig {
+        if p.config.cdappconfig {
             mounts.push(("/cdapp/".into(), Exp::closed(vec![("name", Exp::str("config-secret")), ("mountPath", Exp::str("/cdapp/"))])));
         }
         Main {
             image: Exp::text_of(get(p.spec, "image").unwrap_or(&Value::Null)),
-            env,
+            raw_image: text(get(p.raw_spec, "image")),
             resources: resources(p.spec, p.s),
             mounts: Exp::Keyed(Keyed { key: "mountPath", items: mounts, extras: Extras::Anywhere }),
         }
+    }
+
+    /// The main container's env: the template's, then `ACG_CONFIG` in cdappconfig mode.
+    fn env(&self, p: &PodInput, raw_image: &str) -> Vec<(String, Exp)> {
+        let mut env = env_entries(items(get(p.spec, "env")), p.config, raw_image);
+        if p.config.cdappconfig {
+            env.push(acg_config());
+        }
+        env
     }
 
     fn container(&self, p: &PodInput) -> Exp {
@@ -88,7 +97,7 @@ impl Main {
             Flavor::Deployment { exposed, private } => (
                 deployment_probe(get(p.spec, "livenessProbe"), exposed, 10, p.s),
                 deployment_probe(get(p.spec, "readinessProbe"), exposed, 45, p.s),
-                deployment_ports(exposed, private, p.s),
+                deployment_ports(exposed, private, p.s, p.config.private_port.filter(|_| p.config.applies(&self.raw_image))),
                 Exp::given(get(p.spec, "lifecycle")),
             ),
             Flavor::CronJob | Flavor::Job => (
@@ -103,7 +112,7 @@ impl Main {
             ("image", self.image.clone()),
             ("command", Exp::given(get(p.spec, "command"))),
             ("args", Exp::given(get(p.spec, "args"))),
-            ("env", env_list(self.env.clone())),
+            ("env", env_list(self.env(p, &self.raw_image))),
             ("resources", self.resources.clone()),
             ("livenessProbe", liveness),
             ("readinessProbe", readiness),
@@ -133,8 +142,15 @@ fn acg_config() -> (String, Exp) {
     ("ACG_CONFIG".into(), Exp::closed(vec![("name", Exp::str("ACG_CONFIG")), ("value", Exp::str("/cdapp/cdappconfig.json"))]))
 }
 
-/// One template env entry. `CLOWDER_ENABLED` may be overridden to `false` by the chart.
-fn env_entry(e: &Value) -> (String, Exp) {
+/// Template env entries; in env mode the profile's switch reads "false" in the containers the
+/// profile applies to.
+fn env_entries(list: &[Value], config: &AppConfig, raw_image: &str) -> Vec<(String, Exp)> {
+    let forced = config.switch.as_deref().filter(|_| config.applies(raw_image));
+    list.iter().map(|e| env_entry(e, forced)).collect()
+}
+
+/// One template env entry; `forced` names the env var whose value must read "false".
+fn env_entry(e: &Value, forced: Option<&str>) -> (String, Exp) {
     let name = text(e.get("name"));
     let (key, body) = match get(e, "valueFrom") {
         Some(from) => {
@@ -146,8 +162,12 @@ fn env_entry(e: &Value) -> (String, Exp) {
         }
         None => {
             let value = get(e, "value").map(as_text).unwrap_or_default();
-            let v = if name == "CLOWDER_ENABLED" { Exp::OneOf(vec![value.clone(), "false".into()]) } else { Exp::text_of(&Value::from(value.as_str())) };
-            ("value", if value.is_empty() { Exp::or_absent(v) } else { v })
+            if forced == Some(name.as_str()) {
+                ("value", Exp::str("false"))
+            } else {
+                let v = Exp::text_of(&Value::from(value.as_str()));
+                ("value", if value.is_empty() { Exp::or_absent(v) } else { v })
+            }
         }
     };
     (name.clone(), closed(vec![("name".into(), Exp::Text(name)), (key.into(), body)]))
@@ -206,14 +226,15 @@ fn port(name: &str, number: &Value) -> (String, Exp) {
     (name.to_string(), Exp::closed(vec![("name", Exp::str(name)), ("containerPort", Exp::Is(number.clone())), ("protocol", Exp::or_absent(Exp::str("TCP")))]))
 }
 
-/// Container ports from the web and metrics providers: `web`, `private`, `metrics`.
-fn deployment_ports(exposed: bool, private: bool, s: &Setting) -> Vec<(String, Exp)> {
+/// Container ports from the web and metrics providers: `web`, `private`, `metrics`; the
+/// profile may say the app listens for its private API elsewhere (`app_private`).
+fn deployment_ports(exposed: bool, private: bool, s: &Setting, app_private: Option<i64>) -> Vec<(String, Exp)> {
     let mut p = Vec::new();
     if exposed {
         p.push(port("web", &s.web_port));
     }
     if private {
-        p.push(port("private", &s.private_port));
+        p.push(port("private", &app_private.map(Value::from).unwrap_or_else(|| s.private_port.clone())));
     }
     p.push(port("metrics", &s.metrics_port));
     p
@@ -235,7 +256,7 @@ fn volumes(p: &PodInput) -> Exp {
         }
         list.push((text(v.get("name")), Exp::exact(&v)));
     }
-    if p.s.cdappconfig {
+    if p.config.cdappconfig {
         let mut secret = vec![("secretName", Exp::Text(p.app.to_string()))];
         if default_mode {
             secret.push(("defaultMode", Exp::int(420)));
@@ -249,16 +270,18 @@ fn volumes(p: &PodInput) -> Exp {
 /// container's resources, mounts and pull policy; env by `inheritEnv`.
 fn init_containers(p: &PodInput, main: &Main) -> Exp {
     let mut list = Vec::new();
-    for ic in items(get(p.spec, "initContainers")) {
+    let raw_inits = items(get(p.raw_spec, "initContainers"));
+    for (i, ic) in items(get(p.spec, "initContainers")).iter().enumerate() {
         let given = text(ic.get("name"));
         let name = if given.is_empty() { format!("{}-init", p.name) } else { format!("{given}-init") };
-        let own: Vec<(String, Exp)> = items(get(ic, "env")).iter().map(env_entry).collect();
+        let raw_image = raw_inits.get(i).and_then(|r| get(r, "image")).map(|v| text(Some(v))).unwrap_or_else(|| main.raw_image.clone());
+        let own = env_entries(items(get(ic, "env")), p.config, &raw_image);
         let env = if truthy(get(ic, "inheritEnv")) {
             let mut e = own.clone();
-            e.extend(main.env.iter().filter(|(n, _)| !own.iter().any(|(o, _)| o == n)).cloned());
+            e.extend(main.env(p, &raw_image).into_iter().filter(|(n, _)| !own.iter().any(|(o, _)| o == n)));
             e
         } else {
-            let mut e = if p.s.cdappconfig { vec![acg_config()] } else { Vec::new() };
+            let mut e = if p.config.cdappconfig { vec![acg_config()] } else { Vec::new() };
             e.extend(own);
             e
         };

@@ -6,7 +6,7 @@ use super::{closed, get, items, pairs, text, truthy, App, Expected, Setting};
 use crate::verify::exp::{Exp, Extras, Keyed};
 use serde_json::Value;
 
-pub fn deployment(app: &App, dep: &Value, s: &Setting) -> Vec<Expected> {
+pub fn deployment(app: &App, dep: &Value, raw: &Value, s: &Setting) -> Vec<Expected> {
     let full = format!("{}-{}", app.name, text(dep.get("name")));
     let spec = dep.get("podSpec").unwrap_or(&Value::Null);
     let public = truthy(get(dep, "webServices.public.enabled"));
@@ -26,7 +26,8 @@ pub fn deployment(app: &App, dep: &Value, s: &Setting) -> Vec<Expected> {
 
     let mut annotations = app.annotations.clone();
     annotations.extend(pairs(get(dep, "metadata.annotations")));
-    let pod = PodInput { app: &app.name, name: &full, spec, flavor: Flavor::Deployment { exposed, private }, labels: &labels, service_account: full.clone(), s };
+    let raw_spec = raw.get("podSpec").unwrap_or(&Value::Null);
+    let pod = PodInput { app: &app.name, config: &app.config, raw_spec, name: &full, spec, flavor: Flavor::Deployment { exposed, private }, labels: &labels, service_account: full.clone(), s };
     let body = Exp::open(vec![
         ("metadata", Exp::open(vec![("name", Exp::Text(full.clone())), ("labels", Exp::open_texts(&labels)), ("annotations", Exp::open_texts(&annotations))])),
         (
@@ -50,7 +51,8 @@ pub fn deployment(app: &App, dep: &Value, s: &Setting) -> Vec<Expected> {
     ]);
 
     let mut out = vec![Expected { kind: "Deployment".into(), name: full.clone(), body }];
-    out.push(service(dep, &full, &labels, exposed, private, s));
+    let app_private = app.config.private_port.filter(|_| app.config.applies(&text(get(raw_spec, "image"))));
+    out.push(service(dep, &full, &labels, exposed, private, app_private, s));
     out.push(service_account(&full));
     if let Some(level) = get(dep, "k8sAccessLevel").map(super::super::exp::as_text).filter(|l| l == "view" || l == "edit") {
         out.push(role_binding(&full, &level));
@@ -80,15 +82,17 @@ fn strategy(dep: &Value, spec: &Value, public: bool) -> Exp {
     }
 }
 
-/// One Service per deployment: public, private and metrics ports; selector `pod` only.
-fn service(dep: &Value, full: &str, labels: &[(String, String)], exposed: bool, private: bool, s: &Setting) -> Expected {
+/// One Service per deployment: public, private and metrics ports; selector `pod` only. The
+/// private targetPort follows the app when its profile says it listens elsewhere.
+fn service(dep: &Value, full: &str, labels: &[(String, String)], exposed: bool, private: bool, app_private: Option<i64>, s: &Setting) -> Expected {
     let port = |name: &str, number: &Value| {
+        let target = if name == "private" { app_private.map(Value::from).unwrap_or_else(|| number.clone()) } else { number.clone() };
         (
             name.to_string(),
             Exp::closed(vec![
                 ("name", Exp::str(name)),
                 ("port", Exp::Is(number.clone())),
-                ("targetPort", Exp::Is(number.clone())),
+                ("targetPort", Exp::Is(target)),
                 ("protocol", Exp::or_absent(Exp::str("TCP"))),
                 ("appProtocol", Exp::str("http")),
             ]),

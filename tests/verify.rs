@@ -1,0 +1,214 @@
+//! `clowd2helm verify` as a user runs it: it proves a converted chart renders what Clowder would
+//! have run, and it names the field when someone edits a chart by hand.
+
+#[path = "common/tools.rs"]
+mod tools;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const KOKU_LATEST: &str = "clowdapp-2026-08-14.yaml";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn koku(file: &str) -> PathBuf {
+    repo().join("../shared/upstream/koku").join(file)
+}
+
+fn fixture(file: &str) -> PathBuf {
+    repo().join("fixtures").join(file)
+}
+
+/// `clowd2helm convert TEMPLATE -o <tmp>/chart`.
+fn convert(template: &Path) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(template).arg("-o").arg(&chart).output().unwrap();
+    assert!(out.status.success(), "convert {} failed:\n{}", template.display(), String::from_utf8_lossy(&out.stderr));
+    (dir, chart)
+}
+
+/// `clowd2helm verify TEMPLATE CHART --helm .. --kubernetes-validate .. ARGS`.
+fn verify(template: &Path, chart: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
+        .arg("verify")
+        .arg(template)
+        .arg(chart)
+        .arg("--helm")
+        .arg(tools::helm())
+        .arg("--kubernetes-validate")
+        .arg(tools::kubernetes_validate())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn show(o: &Output) -> String {
+    format!("exit {:?}\n--- stdout ---\n{}--- stderr ---\n{}", o.status.code(), stdout(o), String::from_utf8_lossy(&o.stderr))
+}
+
+/// (equal, compared) from the `fidelity: E/C fields` line.
+fn fidelity(o: &Output) -> (usize, usize) {
+    let text = stdout(o);
+    let line = text.lines().find_map(|l| l.strip_prefix("fidelity: ")).unwrap_or_else(|| panic!("no fidelity line\n{}", show(o)));
+    let (e, c) = line.trim_end_matches(" fields").split_once('/').unwrap();
+    (e.parse().unwrap(), c.parse().unwrap())
+}
+
+/// Replace the first occurrence of `from` in a chart file (the test fails if it is not there).
+fn edit(chart: &Path, file: &str, from: &str, to: &str) {
+    let path = chart.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} no longer contains {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn assert_verified(template: &Path) {
+    let (_dir, chart) = convert(template);
+    let out = verify(template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let (equal, compared) = fidelity(&out);
+    assert_eq!(equal, compared, "{}", show(&out));
+    assert!(compared > 1000, "a Koku chart has thousands of fields to compare\n{}", show(&out));
+    let text = stdout(&out);
+    assert!(text.contains(", 0 violated"), "{}", show(&out));
+    assert!(text.contains("note: kubernetes-validate --strict checked"), "{}", show(&out));
+}
+
+#[test]
+fn koku_2024_06_28_chart_verifies() {
+    assert_verified(&koku("clowdapp-2024-06-28.yaml"));
+}
+
+#[test]
+fn koku_2025_05_06_chart_verifies() {
+    assert_verified(&koku("clowdapp-2025-05-06.yaml"));
+}
+
+#[test]
+fn koku_2025_10_27_chart_verifies() {
+    assert_verified(&koku("clowdapp-2025-10-27.yaml"));
+}
+
+#[test]
+fn koku_2026_08_14_chart_verifies() {
+    assert_verified(&koku(KOKU_LATEST));
+}
+
+#[test]
+fn a_default_changed_by_hand_in_values_yaml_is_named() {
+    let template = koku(KOKU_LATEST);
+    let (_dir, chart) = convert(&template);
+    edit(&chart, "values.yaml", "\n  IMAGE_TAG: latest\n", "\n  IMAGE_TAG: hand-edited\n");
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let (equal, compared) = fidelity(&out);
+    assert!(equal < compared);
+    assert!(
+        stdout(&out).contains(
+            "Deployment/koku-api-reads spec.template.spec.containers[koku-api-reads].image: expected \"quay.io/redhat-services-prod/cost-mgmt-dev-tenant/koku:latest\", rendered \"quay.io/redhat-services-prod/cost-mgmt-dev-tenant/koku:hand-edited\"\n"
+        ),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn a_replicas_default_changed_by_hand_is_named_and_the_same_set_on_both_sides_agrees() {
+    let template = koku(KOKU_LATEST);
+    let (_dir, chart) = convert(&template);
+    edit(&chart, "values.yaml", "\n  KOKU_READS_REPLICAS: 3\n", "\n  KOKU_READS_REPLICAS: 7\n");
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("Deployment/koku-api-reads spec.replicas: expected 3, rendered 7\n"), "{}", show(&out));
+    // A user value reaches both helm and the template processing: then they agree again.
+    let out = verify(&template, &chart, &["--set", "parameters.KOKU_READS_REPLICAS=7"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+}
+
+#[test]
+fn a_parameter_set_on_both_sides_verifies() {
+    let template = koku(KOKU_LATEST);
+    let (_dir, chart) = convert(&template);
+    let out = verify(&template, &chart, &["--set", "parameters.KOKU_READS_REPLICAS=7"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let values = tempfile::NamedTempFile::new().unwrap();
+    fs::write(values.path(), "parameters:\n  IMAGE_TAG: abc1234\n  KOKU_READS_REPLICAS: 5\n").unwrap();
+    let out = verify(&template, &chart, &["-f", values.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+}
+
+#[test]
+fn a_template_changed_by_hand_is_named() {
+    let template = koku(KOKU_LATEST);
+    let (_dir, chart) = convert(&template);
+    edit(&chart, "templates/deployment-clowder-listener.yaml", "containerPort: {{ $.Values.metrics.port | toJson }}", "containerPort: 9001");
+    edit(
+        &chart,
+        "templates/deployment-api-reads.yaml",
+        "- name: TRINO_S3A_OR_S3\n          value: {{ (print $.Values.parameters.TRINO_S3A_OR_S3) | toJson }}",
+        "- name: TRINO_S3A_OR_S3\n          value: s3n",
+    );
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Deployment/koku-clowder-listener spec.template.spec.containers[koku-clowder-listener].ports[metrics].containerPort: expected 9000, rendered 9001\n"), "{}", show(&out));
+    assert!(text.contains("Deployment/koku-api-reads spec.template.spec.containers[koku-api-reads].env[TRINO_S3A_OR_S3].value: expected \"s3a\", rendered \"s3n\"\n"), "{}", show(&out));
+}
+
+#[test]
+fn every_construct_chart_verifies_with_and_without_keda() {
+    let template = fixture("every-construct.yaml");
+    let (_dir, chart) = convert(&template);
+    let off = verify(&template, &chart, &[]);
+    assert_eq!(off.status.code(), Some(0), "{}", show(&off));
+    let on = verify(&template, &chart, &["--set", "autoscaling.keda.enabled=true"]);
+    assert_eq!(on.status.code(), Some(0), "{}", show(&on));
+    // With KEDA on there is a ScaledObject more to compare, and the Deployment loses replicas.
+    assert!(fidelity(&on).1 > fidelity(&off).1);
+}
+
+#[test]
+fn external_secrets_must_be_listed_in_the_gap_report() {
+    let template = koku(KOKU_LATEST);
+    let (_dir, chart) = convert(&template);
+    fs::write(chart.join("gap-report.json"), "{\"version\": \"1\", \"findings\": []}\n").unwrap();
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("invariant violated: Secret/koku-aws is used by Deployment/koku-api-reads and "), "{}", show(&out));
+    // Without a report, they are only noted.
+    fs::remove_file(chart.join("gap-report.json")).unwrap();
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(stdout(&out).contains("note: Secret/koku-aws: external, unverified (used by Deployment/koku-api-reads and "), "{}", show(&out));
+}
+
+#[test]
+fn bad_input_exits_2_and_tool_failures_exit_3() {
+    let template = fixture("minimal.yaml");
+    let (dir, chart) = convert(&template);
+
+    let not_a_chart = verify(&template, dir.path(), &[]);
+    assert_eq!(not_a_chart.status.code(), Some(2), "{}", show(&not_a_chart));
+    assert!(String::from_utf8_lossy(&not_a_chart.stderr).contains("Chart.yaml is missing"), "{}", show(&not_a_chart));
+
+    let bad_set = verify(&template, &chart, &["--set", "parameters.IMAGE_TAG"]);
+    assert_eq!(bad_set.status.code(), Some(2), "{}", show(&bad_set));
+    assert!(String::from_utf8_lossy(&bad_set.stderr).contains("has no `=`"), "{}", show(&bad_set));
+
+    let no_helm = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("verify").arg(&template).arg(&chart).arg("--helm").arg(dir.path().join("no-such-helm")).output().unwrap();
+    assert_eq!(no_helm.status.code(), Some(3), "{}", show(&no_helm));
+
+    // helm refuses a value its schema rejects; its own message is shown.
+    let rejected = verify(&template, &chart, &["--set", "resourceDefaults=oops"]);
+    assert_eq!(rejected.status.code(), Some(3), "{}", show(&rejected));
+    let err = String::from_utf8_lossy(&rejected.stderr);
+    assert!(err.contains("helm template failed") && err.contains("resourceDefaults"), "{}", show(&rejected));
+}
