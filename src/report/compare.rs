@@ -567,7 +567,10 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
         .filter(|(_, t)| !**t)
         .map(|(w, _)| ChartWorkloadInfo {
             name: w.name.clone(),
-            serves: infrastructure.iter().find(|i| i.status == "present" && i.found.contains(&w.name)).map(|i| i.need.clone()),
+            serves: infrastructure.iter().find(|i| i.status == "present" && i.found.contains(&w.name)).map(|i| match i.need.as_str() {
+                "dependency" | "service" => format!("{}: {}", i.need, i.detail),
+                other => other.to_string(),
+            }),
             kind: w.kind.clone(),
             category: w.category.clone(),
             image: w.image.clone(),
@@ -589,15 +592,24 @@ pub fn compare(model: &Model, report: &Report, cats: &Categories, a: &Against) -
         }
         let mut clowdapp_names: Vec<String> = ours.iter().map(|c| c.name.clone()).collect();
         clowdapp_names.extend(needs.iter().map(|n| n.detail.clone()));
+        // The chart side: workloads of the category, plus those serving a need of it.
+        let mut chart_names: Vec<String> = theirs.iter().map(|w| w.name.clone()).collect();
+        for n in needs.iter().filter(|n| n.status == "present") {
+            for f in &n.found {
+                if !chart_names.contains(f) {
+                    chart_names.push(f.clone());
+                }
+            }
+        }
         matrix.push(MatrixRow {
             title: cats.component_title(&cat),
             category: cat.clone(),
             clowdapp: ours.len() + needs.len(),
-            chart: theirs.len(),
+            chart: chart_names.len(),
             matched: ours.iter().filter(|c| c.status == "matched").count() + needs.iter().filter(|n| n.status == "present").count(),
             missing: ours.iter().filter(|c| c.status == "missing").count() + needs.iter().filter(|n| n.status == "missing").count(),
             clowdapp_names,
-            chart_names: theirs.iter().map(|w| w.name.clone()).collect(),
+            chart_names,
         });
     }
     let matched = components.iter().filter(|c| c.status == "matched").count();

@@ -322,7 +322,7 @@ mod tests {
     fn listed_or_unverified_references_pass() {
         let dep = deployment(json!({"pod": "a-web"}), json!([]));
         let listed = Some(BTreeSet::from([("Secret".to_string(), "ext".to_string())]));
-        assert!(!check(&[dep.clone()], &listed, &BTreeSet::new()).violations.iter().any(|v| v.contains("ext")));
+        assert!(!check(std::slice::from_ref(&dep), &listed, &BTreeSet::new()).violations.iter().any(|v| v.contains("ext")));
         let c = check(&[dep], &None, &BTreeSet::new());
         assert!(c.notes[0].starts_with("Secret/ext: external, unverified"));
     }

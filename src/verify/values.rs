@@ -237,8 +237,7 @@ mod tests {
 
     #[test]
     fn parameter_overrides_are_text() {
-        let mut u = UserValues::default();
-        u.supplied = json!({"parameters": {"R": 7, "B": true, "S": "x", "N": null}});
+        let u = UserValues { supplied: json!({"parameters": {"R": 7, "B": true, "S": "x", "N": null}}) };
         let o = u.parameter_overrides();
         assert_eq!(o.get("R").map(String::as_str), Some("7"));
         assert_eq!(o.get("B").map(String::as_str), Some("true"));
