@@ -71,12 +71,17 @@ fn edit(chart: &Path, file: &str, from: &str, to: &str) {
 }
 
 fn assert_verified(template: &Path) {
+    assert_verified_min(template, 1000);
+}
+
+/// Verifies with exit 0, every compared field equal, and at least `min_fields` compared.
+fn assert_verified_min(template: &Path, min_fields: usize) {
     let (_dir, chart) = convert(template);
     let out = verify(template, &chart, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let (equal, compared) = fidelity(&out);
     assert_eq!(equal, compared, "{}", show(&out));
-    assert!(compared > 1000, "a Koku chart has thousands of fields to compare\n{}", show(&out));
+    assert!(compared > min_fields, "expected more than {min_fields} fields compared\n{}", show(&out));
     let text = stdout(&out);
     assert!(text.contains(", 0 violated"), "{}", show(&out));
     assert!(text.contains("note: kubernetes-validate --strict checked"), "{}", show(&out));
@@ -176,6 +181,22 @@ fn every_construct_chart_verifies_with_and_without_keda() {
 }
 
 #[test]
+fn a_cdappconfig_chart_verifies_with_the_options_convert_recorded() {
+    let template = koku(KOKU_LATEST);
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(&template).arg("-o").arg(&chart).args(["--config-mode", "cdappconfig"]).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(stdout(&out).contains("note: mapping options recorded by convert in the chart's manifest: config-mode cdappconfig\n"), "{}", show(&out));
+    // The other mode expects CLOWDER_ENABLED=false where the chart keeps the template's value.
+    let out = verify(&template, &chart, &["--config-mode", "env"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("Deployment/koku-api-reads spec.template.spec.containers[koku-api-reads].env[CLOWDER_ENABLED].value: expected \"false\", rendered \"True\"\n"), "{}", show(&out));
+}
+
+#[test]
 fn external_secrets_must_be_listed_in_the_gap_report() {
     let template = koku(KOKU_LATEST);
     let (_dir, chart) = convert(&template);
@@ -211,4 +232,12 @@ fn bad_input_exits_2_and_tool_failures_exit_3() {
     assert_eq!(rejected.status.code(), Some(3), "{}", show(&rejected));
     let err = String::from_utf8_lossy(&rejected.stderr);
     assert!(err.contains("helm template failed") && err.contains("resourceDefaults"), "{}", show(&rejected));
+}
+
+#[test]
+fn edge_cases_and_multi_app_charts_verify() {
+    // Invocation labels and annotations, a scheduled job also run by an invocation, a typed
+    // env value, and two apps with a deployment of the same name.
+    assert_verified_min(&fixture("verify-edge.yaml"), 300);
+    assert_verified_min(&fixture("multi-document.yaml"), 100);
 }

@@ -1,7 +1,8 @@
 //! `clowd2helm verify`: prove a chart renders what Clowder would have run.
 
-use super::common::MappingArgs;
+use super::common::{MappingArgs, Mode};
 use clowd2helm::error::{Error, Result};
+use clowd2helm::regen::manifest::Manifest;
 use clowd2helm::verify::{self, Request};
 use std::path::PathBuf;
 
@@ -34,6 +35,7 @@ pub fn run(a: &Args) -> Result<u8> {
         Error::Usage(m) => Error::Tool(m),
         other => other,
     })?;
+    let (mapping, notes) = with_recorded_options(&a.mapping, &a.chart_dir)?;
     let request = Request {
         template,
         chart_dir: a.chart_dir.clone(),
@@ -41,9 +43,50 @@ pub fn run(a: &Args) -> Result<u8> {
         sets: a.set.clone(),
         helm,
         validator: verify::validate::find(a.kubernetes_validate.as_deref())?,
-        options: a.mapping.options()?,
+        options: mapping.options()?,
+        notes,
     };
     let outcome = verify::run(&request)?;
     print!("{}", outcome.render());
     Ok(if outcome.passed() { 0 } else { 1 })
+}
+
+/// Mapping options not given on the command line are taken from those `convert` recorded in the
+/// chart's manifest, so that the oracle uses the same profile and config mode as the chart.
+fn with_recorded_options(given: &MappingArgs, chart_dir: &std::path::Path) -> Result<(MappingArgs, Vec<String>)> {
+    let mut m = given.clone();
+    let mut used = Vec::new();
+    let Some(manifest) = Manifest::read(chart_dir)? else { return Ok((m, Vec::new())) };
+    let recorded = |k: &str| manifest.options.get(k).cloned();
+    if m.config_mode.is_none()
+        && let Some(mode) = recorded("config-mode")
+    {
+        m.config_mode = match mode.as_str() {
+            "env" => Some(Mode::Env),
+            "cdappconfig" => Some(Mode::Cdappconfig),
+            _ => None,
+        };
+        used.push(format!("config-mode {mode}"));
+    }
+    if m.profile.is_none()
+        && let Some(p) = recorded("profile")
+    {
+        used.push(format!("profile {p}"));
+        m.profile = Some(p);
+    }
+    let mut notes = Vec::new();
+    if m.environment.is_none()
+        && let Some(e) = recorded("environment").map(PathBuf::from)
+    {
+        if e.is_file() {
+            used.push(format!("environment {}", e.display()));
+            m.environment = Some(e);
+        } else {
+            notes.push(format!("the environment {} recorded by convert is not found from here; pass --environment", e.display()));
+        }
+    }
+    if !used.is_empty() {
+        notes.insert(0, format!("mapping options recorded by convert in the chart's manifest: {}", used.join(", ")));
+    }
+    Ok((m, notes))
 }

@@ -41,7 +41,7 @@ pub fn map_app(ctx: &mut Ctx, app: &ClowdApp, cjis: &[JobInvocation], model: &mu
     }
     let mut has_jobs = false;
     for job in &app.jobs {
-        if let Some(w) = map_job(ctx, app, job, cjis, &meta)? {
+        for w in map_job(ctx, app, job, cjis, &meta)? {
             has_jobs = true;
             model.workloads.push(w);
         }

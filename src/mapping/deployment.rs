@@ -165,6 +165,6 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
         cluster_role,
         cron: None,
         job: None,
-        file: format!("deployment-{}.yaml", dep.name),
+        file: super::workload_file(ctx, "deployment", &app.name, &dep.name),
     })
 }

@@ -342,7 +342,9 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
 /// `kafkaTopics`: an external (or shared) Kafka; topic names mapped in values; optional Strimzi
 /// KafkaTopic objects.
 pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, Vec<(String, String)>)>, InputError> {
-    if app.kafka_topics.is_empty() {
+    // KEDA kafka triggers need the brokers even when the app requests no topic.
+    let kafka_trigger = app.deployments.iter().filter_map(|d| d.auto_scaler.as_ref()).flat_map(|a| a.get("triggers").map(|t| t.items().to_vec()).unwrap_or_default()).any(|t| t.get("type").and_then(|n| n.as_str()) == Some("kafka"));
+    if app.kafka_topics.is_empty() && !kafka_trigger {
         return Ok(None);
     }
     let mut topics = Vec::new();

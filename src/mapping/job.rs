@@ -37,13 +37,13 @@ fn file_stem(name: &Text) -> String {
     out.trim_matches('-').to_string()
 }
 
-pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation], meta: &super::deployment::AppMeta) -> Result<Option<Workload>, InputError> {
+pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation], meta: &super::deployment::AppMeta) -> Result<Vec<Workload>, InputError> {
     let component = ctx.text(&job.name)?;
     let name = Text::lit(format!("{}-", app.name)).then(&component);
     let display = name.display();
     if ctx.static_bool(job.disabled.as_ref(), &display)? {
         ctx.find("job.disabled", Outcome::Unsupported, job.pos, format!("Job/{display}"), "job is disabled: Clowder creates no CronJob and refuses to invoke it; nothing is rendered", None);
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let invoked_by: Vec<&JobInvocation> = cjis
         .iter()
@@ -52,8 +52,26 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
     let scheduled = job.schedule.is_some();
     if !scheduled && invoked_by.is_empty() {
         ctx.find("job.never-invoked", Outcome::Unsupported, job.pos, format!("Job/{display}"), "job has no schedule and no ClowdJobInvocation runs it; Clowder never creates it, so nothing is rendered", Some("add a ClowdJobInvocation for it to the template to get a Helm hook Job"));
-        return Ok(None);
+        return Ok(Vec::new());
     }
+    let mut out = Vec::new();
+    if scheduled {
+        out.push(build(ctx, app, job, &invoked_by, true, meta)?);
+    }
+    if !invoked_by.is_empty() {
+        if scheduled {
+            ctx.find("job.invoked-cronjob", Outcome::Approximated, invoked_by[0].pos, format!("Job/{display}"), "a ClowdJobInvocation also runs this scheduled job once: rendered as a hook Job besides the CronJob", None);
+        }
+        out.push(build(ctx, app, job, &invoked_by, false, meta)?);
+    }
+    Ok(out)
+}
+
+/// One job rendered as a CronJob (`scheduled`) or as the hook Job an invocation ran.
+fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation], scheduled: bool, meta: &super::deployment::AppMeta) -> Result<Workload, InputError> {
+    let component = ctx.text(&job.name)?;
+    let name = Text::lit(format!("{}-", app.name)).then(&component);
+    let display = name.display();
     // Kubernetes limits: CronJob names ≤ 52 (the controller appends a suffix), Job names ≤ 63.
     let max = if scheduled { 52 } else { 63 };
     let rendered = name.0.iter().map(|p| match p {
@@ -95,7 +113,7 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
     };
     let sa = Text::lit(format!("{}-app", app.name));
     let mut annotations = kube_linter_annotations();
-    let (labels, pod, cron) = if let Some(schedule) = &job.schedule {
+    let (labels, pod, cron) = if let (true, Some(schedule)) = (scheduled, &job.schedule) {
         let mut labels = meta.labels.clone();
         labels.push(("pod".into(), Val::Str(name.clone())));
         annotations.extend(meta.annotations.iter().cloned());
@@ -126,13 +144,23 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
             ctx.find("job.ignored-field", Outcome::Translated, field.pos, &target, "CronJob-only field on an unscheduled job; not rendered", None);
         }
         let cji = invoked_by[0];
-        let mut labels: Vec<(String, Val)> = ctx.input.labels.iter().map(|(k, v)| Ok((k.text.clone(), ctx.val(v)?))).collect::<Result<_, InputError>>()?;
+        // The invocation's labels (with the template's, which `oc process` merges in).
+        let mut labels: Vec<(String, Val)> = Vec::new();
+        for (k, v) in cji.labels.iter().chain(ctx.input.labels.iter()) {
+            let val = ctx.val(v)?;
+            match labels.iter_mut().find(|(n, _)| *n == k.text) {
+                Some(e) => e.1 = val,
+                None => labels.push((k.text.clone(), val)),
+            }
+        }
         labels.push(("clowdjob".into(), Val::Str(ctx.text(&cji.name)?)));
         labels.push(("job".into(), Val::Str(name.clone())));
         annotations.extend(meta.annotations.iter().cloned());
+        let mut pod_annotations = kube_linter_annotations();
+        pod_annotations.extend(pod::annotations(ctx, &cji.annotations)?);
         let pod = Pod {
             labels: labels.clone(),
-            annotations: kube_linter_annotations(),
+            annotations: pod_annotations,
             service_account: sa,
             containers: vec![main],
             init_containers,
@@ -142,7 +170,7 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
             anti_affinity: false,
             restart_policy,
         };
-        for c in &invoked_by {
+        for c in invoked_by {
             if c.testing.is_some() {
                 ctx.find("cji.iqe", Outcome::Unsupported, c.pos, &target, "ClowdJobInvocation testing (IQE) runs Red Hat's test images in ephemeral environments; not rendered", None);
             }
@@ -163,7 +191,7 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
         (labels, pod, None)
     };
     let stem = file_stem(&component);
-    Ok(Some(Workload {
+    Ok(Workload {
         app: app.name.clone(),
         component,
         name,
@@ -179,6 +207,6 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
         cluster_role: None,
         cron,
         job: Some(job_spec),
-        file: format!("{}-{stem}.yaml", if scheduled { "cronjob" } else { "job" }),
-    }))
+        file: super::workload_file(ctx, if scheduled { "cronjob" } else { "job" }, &app.name, &stem),
+    })
 }

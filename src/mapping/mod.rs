@@ -49,6 +49,8 @@ pub struct Ctx<'a> {
     pub input: &'a Input,
     pub env: &'a Environment,
     pub options: &'a Options,
+    /// Several ClowdApps in one input: template file names carry the app name.
+    pub multi_app: bool,
     pub findings: Findings,
 }
 
@@ -137,6 +139,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Template file name of a workload: `deployment-api.yaml`, or `deployment-<app>-api.yaml` when
+/// the input holds several ClowdApps (their deployment names may repeat).
+pub fn workload_file(ctx: &Ctx, kind: &str, app: &str, stem: &str) -> String {
+    if ctx.multi_app { format!("{kind}-{app}-{stem}.yaml") } else { format!("{kind}-{stem}.yaml") }
+}
+
 pub fn cond_keda() -> Cond {
     Cond::value("autoscaling.keda.enabled")
 }
@@ -144,7 +152,7 @@ pub fn cond_keda() -> Cond {
 /// Run every mapping step.
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
-    let mut ctx = Ctx { input: &input, env: &options.environment, options, findings: input.findings.clone() };
+    let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone() };
     let mut model = Model {
         chart_name: String::new(),
         app_version: None,

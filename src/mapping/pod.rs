@@ -55,6 +55,8 @@ pub fn env_var(ctx: &Ctx, node: &Node, origin: EnvOrigin) -> Result<EnvVar, Inpu
                 Val::Int(i) => Val::str(i.to_string()),
                 Val::Bool(b) => Val::str(b.to_string()),
                 Val::Float(f) => Val::str(f),
+                // `${{X}}` as an env value: Kubernetes wants a string, so use X's text.
+                Val::Typed(n) => Val::Str(Text::param(n)),
                 other => other,
             }),
             _ => EnvValue::Value(Val::str("")),

@@ -66,7 +66,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         conns.providers.push(("inMemoryDb", s));
     }
     if let Some((s, topics)) = infra::kafka(ctx, app, &mut model.values, &mut model.extra)? {
-        let pos = app.kafka_topics[0].pos;
+        let pos = app.kafka_topics.first().map(|t| t.pos).unwrap_or(app.pos);
         ctx.find("provider.kafka", Outcome::NeedsInput, pos, "values.yaml:kafka", format!("kafkaTopics: the chart does not run Kafka; {} topics must exist on your cluster (or set kafka.topics.create with Strimzi)", topics.len()), Some("set kafka.external.host/port and, for SASL, kafka.sasl.*"));
         model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")), pos, None, &["kafka.external.host", "kafka.external.port", "kafka.sasl.mechanism", "kafka.sasl.existingSecret"], &users));
         conns.topics = topics;

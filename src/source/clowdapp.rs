@@ -150,6 +150,9 @@ pub struct JobInvocation {
     pub disabled: Option<Node>,
     pub run_on_not_ready: Option<Node>,
     pub testing: Option<Node>,
+    /// The invocation's own labels and annotations (Clowder copies them onto its Job).
+    pub labels: Vec<(Key, Node)>,
+    pub annotations: Vec<(Key, Node)>,
 }
 
 /// Reads the keys of one mapping, remembering which were understood.
@@ -598,7 +601,10 @@ fn read_cji(input: &mut Input, obj: &Node) -> Result<JobInvocation, InputError> 
     let run_on_not_ready = f.scalar(input, "runOnNotReady")?.cloned();
     let testing = f.map(input, "testing")?.cloned();
     f.finish(input, "-", "Clowder's CRD prunes it");
-    Ok(JobInvocation { name, pos, app_name, app_name_pos, jobs, disabled, run_on_not_ready, testing })
+    let md = obj.get("metadata");
+    let entries = |key: &str| md.and_then(|m| m.get(key)).filter(|n| n.is_map()).map(|n| n.entries().to_vec()).unwrap_or_default();
+    let (labels, annotations) = (entries("labels"), entries("annotations"));
+    Ok(JobInvocation { name, pos, app_name, app_name_pos, jobs, disabled, run_on_not_ready, testing, labels, annotations })
 }
 
 impl Input {

@@ -32,6 +32,8 @@ pub struct Request {
     /// kubernetes-validate, when available.
     pub validator: Option<PathBuf>,
     pub options: Options,
+    /// Notes from the caller, printed with verify's own.
+    pub notes: Vec<String>,
 }
 
 /// The result of one verification.
@@ -122,7 +124,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
         extra_entries: tally.extra_entries,
         invariants_checked: checks.checked,
         violations: checks.violations,
-        notes: checks.notes,
+        notes: req.notes.iter().cloned().chain(checks.notes).collect(),
     };
     match &req.validator {
         Some(v) => {
