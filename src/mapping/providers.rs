@@ -188,18 +188,22 @@ fn provider_specs<'p>(profile: &'p Profile, provider: &str) -> &'p [EnvSpec] {
 
 /// Env mode: force the Clowder switch off and append the profile's env vars.
 fn apply_env(ctx: &mut Ctx, app: &ClowdApp, profile: &Profile, conns: &Connections, model: &mut Model) -> Result<(), InputError> {
+    // Each provider env var points at the ClowdApp field that asked for the provider.
+    let source_of = |provider: &str, detail: Option<&str>| {
+        model.infrastructure.iter().find(|n| n.app == app.name && n.provider == provider && detail.is_none_or(|d| n.detail.ends_with(d))).map(|n| n.source.clone())
+    };
     let mut additions: Vec<EnvVar> = Vec::new();
     for (provider, settings) in &conns.providers {
         for spec in provider_specs(profile, provider) {
             if let Some(s) = resolve(profile, provider, spec, settings)? {
-                additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(provider.to_string()), when: s.when, source: None });
+                additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(provider.to_string()), when: s.when, source: source_of(provider, None) });
             }
         }
     }
     for (dep, _, settings, specs) in &conns.dependencies {
         for spec in specs {
             if let Some(s) = resolve(profile, &format!("dependency {dep}"), spec, settings)? {
-                additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(format!("dependency:{dep}")), when: s.when, source: None });
+                additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(format!("dependency:{dep}")), when: s.when, source: source_of("dependency", Some(dep)) });
             }
         }
     }
