@@ -63,8 +63,13 @@ pub fn map_autoscaler(ctx: &mut Ctx, _app: &ClowdApp, dep: &Deployment, full: &s
                 ctx.find("autoscaler.keda-prometheus", Outcome::NeedsInput, t.pos, format!("ScaledObject/{full}:triggers"), "Clowder filled the Prometheus trigger's serverAddress from the environment; the chart takes it from autoscaling.keda.prometheusServerAddress", Some("set autoscaling.keda.prometheusServerAddress to your Prometheus URL"));
             }
             Some("kafka") => {
-                if let Some(md) = tv.get_mut("metadata") {
-                    md.set("bootstrapServers", Val::Str(Text(vec![Part::Value("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())])));
+                if let Some(Val::Map(md)) = tv.get_mut("metadata") {
+                    let sasl = crate::model::Cond::value("kafka.sasl.mechanism");
+                    md.retain(|e| !matches!(e.key.as_literal().as_deref(), Some("bootstrapServers" | "sasl" | "tls")));
+                    md.push(crate::model::Entry { key: Text::lit("bootstrapServers"), val: Val::Str(Text(vec![Part::Value("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())])), when: None });
+                    // Clowder adds the SASL mechanism and TLS when the broker uses SASL.
+                    md.push(crate::model::Entry { key: Text::lit("sasl"), val: Val::Str(Text::value("kafka.sasl.mechanism")), when: Some(sasl.clone()) });
+                    md.push(crate::model::Entry { key: Text::lit("tls"), val: Val::str("enable"), when: Some(sasl) });
                 }
                 ctx.find("autoscaler.keda-kafka", Outcome::Translated, t.pos, format!("ScaledObject/{full}:triggers"), "the Kafka trigger's bootstrapServers come from the kafka values, as Clowder filled them from the broker config", None);
             }

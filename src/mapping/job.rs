@@ -137,7 +137,12 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             anti_affinity: true,
             restart_policy,
         };
-        ctx.find("job.cronjob", Outcome::Translated, job.pos, &target, format!("scheduled job → CronJob `{display}` with Clowder's defaults (concurrencyPolicy Allow, restartPolicy Never)"), None);
+        ctx.find("job.cronjob", Outcome::Translated, job.pos, &target, format!(
+                "scheduled job → CronJob `{display}` (concurrencyPolicy {}, restartPolicy {}{})",
+                job.concurrency_policy.as_ref().and_then(|n| n.scalar_text()).unwrap_or_else(|| "Allow".into()),
+                job.restart_policy.as_ref().and_then(|n| n.scalar_text()).unwrap_or_else(|| "Never".into()),
+                if job.concurrency_policy.is_none() || job.restart_policy.is_none() { "; unset ones take Clowder's defaults" } else { "" }
+            ), None);
         (labels, pod, Some(cron))
     } else {
         for field in [&job.concurrency_policy, &job.suspend, &job.successful_jobs_history_limit, &job.failed_jobs_history_limit, &job.starting_deadline_seconds].into_iter().flatten() {

@@ -113,7 +113,7 @@ pub fn workload_objects(w: &Workload) -> Vec<K8sObject> {
                 out.push(K8sObject {
                     body: obj("rbac.authorization.k8s.io/v1", "RoleBinding", metadata(&w.name, &w.labels, &[]))
                         .with("roleRef", Val::map().with("apiGroup", Val::str("rbac.authorization.k8s.io")).with("kind", Val::str("ClusterRole")).with("name", Val::str(role)).build())
-                        .with("subjects", Val::seq([Val::map().with("kind", Val::str("ServiceAccount")).with("name", Val::Str(w.name.clone())).build()]))
+                        .with("subjects", Val::seq([Val::map().with("kind", Val::str("ServiceAccount")).with("name", Val::Str(w.name.clone())).with("namespace", Val::Str(Text(vec![super::value::Part::Namespace]))).build()]))
                         .build(),
                     when: None,
                 });

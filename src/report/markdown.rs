@@ -214,6 +214,10 @@ fn components(o: &mut String, r: &Report, cats: &Categories) {
     if !r.worker_queues.is_empty() {
         let _ = writeln!(o, "### Worker queues ({})\n", r.worker_queues.len());
         let _ = writeln!(o, "From each command's `-Q`/`--queues` argument (a `$VAR` there resolved through the container's env), else from `WORKER_QUEUES`.\n");
+        // Celery's implicit default queue is worth telling apart from the named ones.
+        if r.worker_queues.iter().any(|q| q.name == "celery") {
+            let _ = writeln!(o, "That is {} named queues plus Celery's default queue `celery`.\n", r.worker_queues.len() - 1);
+        }
         let _ = writeln!(o, "| queue | consumed by | listed by (WORKER_QUEUES, no `-Q`) |\n|---|---|---|");
         for q in &r.worker_queues {
             let _ = writeln!(o, "| `{}` | {} | {} |", q.name, list(&q.consumed_by), list(&q.listed_by));

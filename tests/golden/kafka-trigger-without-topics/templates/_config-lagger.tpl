@@ -18,4 +18,23 @@ metadata:
   deployments:
   - name: consumer
     image: "quay.io/example/lagger:2.3"
+kafka:
+  brokers:
+  -
+    hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
+    port: {{ $.Values.kafka.external.port | toJson }}
+    {{- if $.Values.kafka.sasl.mechanism }}
+    authtype: sasl
+    {{- end }}
+    {{- if $.Values.kafka.sasl.mechanism }}
+    sasl:
+      saslMechanism: {{ (print $.Values.kafka.sasl.mechanism) | toJson }}
+      securityProtocol: {{ (print $.Values.kafka.external.securityProtocol) | toJson }}
+      username: {{ include "clowd2helm.secretValue" (dict "root" $ "secret" (print (required "set kafka.sasl.existingSecret" $.Values.kafka.sasl.existingSecret)) "key" (print $.Values.kafka.sasl.usernameKey)) }}
+      password: {{ include "clowd2helm.secretValue" (dict "root" $ "secret" (print (required "set kafka.sasl.existingSecret" $.Values.kafka.sasl.existingSecret)) "key" (print $.Values.kafka.sasl.passwordKey)) }}
+    {{- end }}
+    {{- if $.Values.kafka.sasl.mechanism }}
+    securityProtocol: {{ (print $.Values.kafka.external.securityProtocol) | toJson }}
+    {{- end }}
+  topics: []
 {{- end -}}

@@ -1,0 +1,187 @@
+//! The library must never panic, whatever the input: it returns a result or an error.
+//!
+//! - Every file under `fixtures/fuzz-regressions/` (inputs that once crashed the fuzz target
+//!   `fuzz/fuzz_targets/parse_convert.rs`, see docs/fuzzing.md) is converted in memory.
+//! - A deterministic mutation run on stable Rust: the repository's own fixtures are mutated with
+//!   a fixed seed (bit flips, YAML-significant bytes, truncations, duplicated and deleted slices,
+//!   swapped and repeated lines, inserted YAML tokens) and each result is converted in memory.
+//!   It is a cheap, always-on stand-in for `cargo fuzz`, which needs nightly.
+//!
+//! Both modes of configuration are exercised. A failure names the case and writes its input to a
+//! temporary file so it can be added to `fixtures/fuzz-regressions/`.
+
+use clowd2helm::mapping::{ConfigMode, Options};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const REGRESSIONS: &str = "fixtures/fuzz-regressions";
+const SEED: u64 = 0x00c1_0dd2_4e1b_0006;
+const CASES: usize = 3000;
+/// Mutated inputs are cut to this size so that the run stays short in a debug build.
+const MAX_LEN: usize = 64 * 1024;
+
+/// Convert `text` in both configuration modes; Err(panic message) if anything panicked.
+fn convert_in_memory(text: &str) -> Result<(), String> {
+    for mode in [None, Some(ConfigMode::Cdappconfig)] {
+        let options = Options { config_mode: mode, ..Options::default() };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            if let Ok(model) = clowd2helm::model_from_text("fuzz.yaml", text, &options) {
+                let files = clowd2helm::chart_files(&model, "0.1.0");
+                assert!(!files.is_empty(), "a converted model produced no files");
+            }
+        }));
+        if let Err(payload) = outcome {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "non-string panic".into());
+            return Err(format!("mode {mode:?}: {msg}"));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` with panic printing silenced (the panics are collected and reported instead), and
+/// returns the location of each panic seen.
+fn quietly<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    // The panic hook is global to the test binary: one silenced section at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        sink.lock().unwrap().push(info.location().map(|l| l.to_string()).unwrap_or_default());
+    }));
+    let out = f();
+    panic::set_hook(previous);
+    let locations = seen.lock().unwrap().clone();
+    (out, locations)
+}
+
+fn files_in(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|r| r.map(|e| e.unwrap().path()).filter(|p| p.is_file() && keep(p)).collect()).unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn fuzz_regressions_never_panic() {
+    let dir = Path::new(ROOT).join(REGRESSIONS);
+    let cases = files_in(&dir, |p| p.file_name().is_some_and(|n| n != "README.md"));
+    let (failures, _) = quietly(|| {
+        cases
+            .iter()
+            .filter_map(|p| {
+                let bytes = std::fs::read(p).unwrap();
+                convert_in_memory(&String::from_utf8_lossy(&bytes)).err().map(|e| format!("{}: {e}", p.display()))
+            })
+            .collect::<Vec<_>>()
+    });
+    assert!(failures.is_empty(), "panics:\n{}", failures.join("\n"));
+}
+
+/// xorshift64*: small, fast, and the same sequence on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+}
+
+const SIGNIFICANT: &[u8] = b":-{}[],&*!|>'\"#%@`$\t\n ?<";
+const TOKENS: &[&str] = &[
+    "${{A}}", "${A}", "&x ", "*x", "<<: *x\n", "? ", "---\n", "...\n", "!!str ", "!!binary ", "|\n", ">-\n", ": ", "- ", "\t",
+    "kind: ClowdApp\n", "kind: Template\n", "kind: List\n", "podSpec: {}\n", "deployments: {}\n", "replicas: {a: 1}\n", "name: \n", "\u{feff}", "\u{0}",
+];
+
+fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let len = b.len();
+        match rng.below(9) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                b[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                let i = rng.below(len);
+                b[i] = SIGNIFICANT[rng.below(SIGNIFICANT.len())];
+            }
+            2 => b.truncate(rng.below(len + 1)),
+            3 if len > 0 => {
+                let (i, j) = (rng.below(len), rng.below(len));
+                let (from, to) = (i.min(j), i.max(j).min(i.min(j) + 4096));
+                let slice = b[from..to].to_vec();
+                let at = rng.below(len + 1);
+                b.splice(at..at, slice);
+            }
+            4 if len > 0 => {
+                let (i, j) = (rng.below(len), rng.below(len));
+                b.drain(i.min(j)..i.max(j).min(i.min(j) + 512));
+            }
+            5 | 6 => {
+                let mut lines: Vec<Vec<u8>> = b.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
+                let n = lines.len();
+                let (i, j) = (rng.below(n), rng.below(n));
+                if rng.below(2) == 0 {
+                    lines.swap(i, j);
+                } else {
+                    let copy = lines[i].clone();
+                    lines.insert(j, copy);
+                }
+                b = lines.join(&b'\n');
+            }
+            _ => {
+                let at = rng.below(len + 1);
+                let token = TOKENS[rng.below(TOKENS.len())].as_bytes();
+                b.splice(at..at, token.iter().copied());
+            }
+        }
+    }
+    b.truncate(MAX_LEN);
+    b
+}
+
+#[test]
+fn mutated_fixtures_never_panic() {
+    let root = Path::new(ROOT);
+    let yaml = |p: &Path| p.extension().is_some_and(|e| e == "yaml");
+    let mut seeds: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for dir in ["fixtures", "fixtures/bad", REGRESSIONS] {
+        for p in files_in(&root.join(dir), yaml) {
+            let bytes = std::fs::read(&p).unwrap();
+            if bytes.len() <= MAX_LEN {
+                seeds.push((p, bytes));
+            }
+        }
+    }
+    assert!(seeds.len() >= 10, "expected the repository's fixtures as seeds, found {}", seeds.len());
+
+    let mut rng = Rng(SEED);
+    let (failures, _) = quietly(|| {
+        let mut failures = Vec::new();
+        for case in 0..CASES {
+            let (path, seed) = &seeds[rng.below(seeds.len())];
+            let input = mutate(&mut rng, seed);
+            let text = String::from_utf8_lossy(&input);
+            if let Err(e) = convert_in_memory(&text) {
+                let keep = std::env::temp_dir().join(format!("clowd2helm-mutation-{case}.yaml"));
+                std::fs::write(&keep, &input).unwrap();
+                failures.push(format!("case {case} (from {}): {e}; input saved to {}", path.display(), keep.display()));
+            }
+        }
+        failures
+    });
+    assert!(failures.is_empty(), "{} of {CASES} mutated inputs panicked:\n{}", failures.len(), failures.join("\n"));
+}
