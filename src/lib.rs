@@ -76,7 +76,10 @@ pub fn model_from_text(name: &str, text: &str, options: &mapping::Options) -> Re
 /// Everything `convert` writes: the chart files plus the two reports.
 pub fn chart_files(model: &model::Model, chart_version: &str) -> chart::Files {
     let mut files = chart::build(model, chart_version);
-    files.insert("GAP_REPORT.md".into(), report::markdown::render(model));
-    files.insert("gap-report.json".into(), report::json::render(model));
+    // One report, two views.
+    let cats = report::categories::Categories::builtin();
+    let r = report::Report::build(model, &cats);
+    files.insert("GAP_REPORT.md".into(), report::markdown::render_report(&r, &cats));
+    files.insert("gap-report.json".into(), report::json::render_report(&r));
     files
 }

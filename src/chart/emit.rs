@@ -19,7 +19,7 @@ pub struct Emitter {
 /// Replace `{{` and `}}` so Helm prints them instead of executing them.
 pub fn escape_braces(s: &str) -> String {
     if !s.contains("{{") && !s.contains("}}") {
-        return s.to_string();
+        return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 16);
     let mut rest = s;
@@ -152,11 +152,7 @@ impl Emitter {
             Val::Bool(b) => b.to_string(),
             Val::Int(i) => i.to_string(),
             Val::Float(f) => f.clone(),
-            Val::Str(t) => match t.as_literal() {
-                Some(s) if plain_ok(&s) => s,
-                Some(s) => escape_braces(&yaml_quote(&s)),
-                None => format!("{{{{ {} | toJson }}}}", self.text_expr(t)),
-            },
+            Val::Str(t) => self.text_scalar(t),
             Val::Typed(n) => format!("{{{{ {} | toJson }}}}", self.param_expr(n)),
             Val::ValueRef(p) => format!("{{{{ {} | toJson }}}}", values_expr(p)),
             Val::If(c, a, b) => format!("{{{{ if {} }}}}{}{{{{ else }}}}{}{{{{ end }}}}", self.cond_expr(c), self.scalar(a)?, self.scalar(b)?),
@@ -188,26 +184,40 @@ impl Emitter {
     }
 
     fn key(&self, k: &Text) -> String {
-        match k.as_literal() {
-            Some(s) if plain_ok(&s) => s,
-            Some(s) => escape_braces(&yaml_quote(&s)),
-            None => format!("{{{{ {} | toJson }}}}", self.text_expr(k)),
+        self.text_scalar(k)
+    }
+
+    /// A string scalar: plain when safe, quoted literal text, or a template expression.
+    fn text_scalar(&self, t: &Text) -> String {
+        let owned;
+        let lit: Option<&str> = match t.0.as_slice() {
+            [] => Some(""),
+            [Part::Lit(s)] => Some(s),
+            _ => {
+                owned = t.as_literal();
+                owned.as_deref()
+            }
+        };
+        match lit {
+            Some(s) if plain_ok(s) => s.to_string(),
+            Some(s) => escape_braces(&yaml_quote(s)),
+            None => format!("{{{{ {} | toJson }}}}", self.text_expr(t)),
         }
     }
 
     /// A whole YAML document (a mapping) at column 0.
     pub fn document(&self, v: &Val) -> String {
-        let mut out = String::new();
-        self.block(v, 0, "", &mut out);
+        let mut out = String::with_capacity(4096);
+        self.block(v, 0, Place::ROOT, &mut out);
         out
     }
 
-    fn block(&self, v: &Val, indent: usize, path: &str, out: &mut String) {
+    fn block(&self, v: &Val, indent: usize, place: Place, out: &mut String) {
         match v {
-            Val::Map(entries) => self.map(entries, indent, path, out),
-            Val::Seq(items) => self.seq(items, indent, path, out),
+            Val::Map(entries) => self.map(entries, indent, place, false, out),
+            Val::Seq(items) => self.seq(items, indent, place, out),
             other => {
-                out.push_str(&" ".repeat(indent));
+                pad(out, indent);
                 out.push_str(&self.scalar(other).unwrap_or_default());
                 out.push('\n');
             }
@@ -216,89 +226,115 @@ impl Emitter {
 
     fn open_if(&self, c: &Option<Cond>, indent: usize, out: &mut String) {
         if let Some(c) = c {
-            let _ = writeln!(out, "{}{{{{- if {} }}}}", " ".repeat(indent), self.cond_expr(c));
+            pad(out, indent);
+            let _ = writeln!(out, "{{{{- if {} }}}}", self.cond_expr(c));
         }
     }
 
     fn close_if(&self, c: &Option<Cond>, indent: usize, out: &mut String) {
         if c.is_some() {
-            let _ = writeln!(out, "{}{{{{- end }}}}", " ".repeat(indent));
+            pad(out, indent);
+            out.push_str("{{- end }}\n");
         }
     }
 
-    fn map(&self, entries: &[Entry], indent: usize, path: &str, out: &mut String) {
-        let pad = " ".repeat(indent);
-        for e in entries {
-            let key = self.key(&e.key);
-            let child_path = format!("{path}.{}", e.key.as_literal().unwrap_or_default());
+    /// `dash`: this map is a list item; its first line starts with `- ` two columns to the left.
+    fn map(&self, entries: &[Entry], indent: usize, place: Place, dash: bool, out: &mut String) {
+        for (i, e) in entries.iter().enumerate() {
+            let key = e.key.as_literal();
+            let child = Place { key: key.as_deref().unwrap_or(""), labels: place.key == "metadata" && key.as_deref() == Some("labels") };
             self.open_if(&e.when, indent, out);
-            self.value_after_key(&format!("{pad}{key}:"), &e.val, indent, &child_path, out);
+            if dash && i == 0 {
+                pad(out, indent - 2);
+                out.push_str("- ");
+            } else {
+                pad(out, indent);
+            }
+            out.push_str(&self.key(&e.key));
+            out.push(':');
+            self.value_after_key(&e.val, indent, child, out);
             self.close_if(&e.when, indent, out);
         }
-        if path.ends_with("metadata.labels") {
+        if place.labels {
             for (k, v) in &self.helm_labels {
                 if !entries.iter().any(|e| e.key.as_literal().as_deref() == Some(k)) {
-                    let _ = writeln!(out, "{pad}{k}: {v}");
+                    pad(out, indent);
+                    let _ = writeln!(out, "{k}: {v}");
                 }
             }
         }
     }
 
-    /// `prefix` is `key:` or `-`; writes the value inline or as a nested block.
-    fn value_after_key(&self, prefix: &str, v: &Val, indent: usize, path: &str, out: &mut String) {
+    /// Writes the value after `key:` or `-` (already in `out`): inline or as a nested block.
+    fn value_after_key(&self, v: &Val, indent: usize, place: Place, out: &mut String) {
         match v {
-            Val::Map(m) if m.is_empty() && !path.ends_with("metadata.labels") => {
-                let _ = writeln!(out, "{prefix} {{}}");
-            }
-            Val::Seq(s) if s.is_empty() => {
-                let _ = writeln!(out, "{prefix} []");
-            }
+            Val::Map(m) if m.is_empty() && !place.labels => out.push_str(" {}\n"),
+            Val::Seq(s) if s.is_empty() => out.push_str(" []\n"),
             Val::Map(_) => {
-                let _ = writeln!(out, "{prefix}");
-                self.block(v, indent + 2, path, out);
+                out.push('\n');
+                self.block(v, indent + 2, place, out);
             }
             Val::Seq(_) => {
-                let _ = writeln!(out, "{prefix}");
-                self.block(v, indent, path, out);
+                out.push('\n');
+                self.block(v, indent, place, out);
             }
             Val::Str(t) if t.as_literal().is_some_and(|s| s.contains('\n') && block_ok(&s)) => {
                 let s = t.as_literal().unwrap();
                 let chomp = if !s.ends_with('\n') { "-" } else if s.ends_with("\n\n") { "+" } else { "" };
                 let ind = if s.starts_with(' ') { "2" } else { "" };
-                let _ = writeln!(out, "{prefix} |{ind}{chomp}");
+                let _ = writeln!(out, " |{ind}{chomp}");
                 let body = s.strip_suffix('\n').unwrap_or(&s);
-                let pad = " ".repeat(indent + 2);
                 for line in body.split('\n') {
-                    if line.is_empty() {
-                        out.push('\n');
-                    } else {
-                        let _ = writeln!(out, "{pad}{}", escape_braces(line));
+                    if !line.is_empty() {
+                        pad(out, indent + 2);
+                        out.push_str(&escape_braces(line));
                     }
+                    out.push('\n');
                 }
             }
             other => {
-                let _ = writeln!(out, "{prefix} {}", self.scalar(other).unwrap_or_default());
+                out.push(' ');
+                out.push_str(&self.scalar(other).unwrap_or_default());
+                out.push('\n');
             }
         }
     }
 
-    fn seq(&self, items: &[Item], indent: usize, path: &str, out: &mut String) {
-        let pad = " ".repeat(indent);
+    fn seq(&self, items: &[Item], indent: usize, place: Place, out: &mut String) {
         for it in items {
             self.open_if(&it.when, indent, out);
             match &it.val {
-                Val::Map(entries) if !entries.is_empty() && entries.iter().all(|e| e.when.is_none()) => {
-                    // `- first: x` then the rest aligned under it.
-                    let mut tmp = String::new();
-                    self.map(entries, indent + 2, path, &mut tmp);
-                    out.push_str(&pad);
-                    out.push_str("- ");
-                    out.push_str(&tmp[indent + 2..]);
+                // `- first: x` then the rest aligned under it.
+                Val::Map(entries) if entries.first().is_some_and(|e| e.when.is_none()) => self.map(entries, indent + 2, place, true, out),
+                other => {
+                    pad(out, indent);
+                    out.push('-');
+                    self.value_after_key(other, indent, place, out);
                 }
-                other => self.value_after_key(&format!("{pad}-"), other, indent, path, out),
             }
             self.close_if(&it.when, indent, out);
         }
+    }
+}
+
+/// Where a map sits: its key, and whether it is an object's `metadata.labels`.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    key: &'a str,
+    labels: bool,
+}
+
+impl Place<'_> {
+    const ROOT: Place<'static> = Place { key: "", labels: false };
+}
+
+fn pad(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 

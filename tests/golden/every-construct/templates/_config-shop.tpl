@@ -74,8 +74,7 @@ privateEndpoints:
   h2cTLSPort: 0
 kafka:
   brokers:
-  -
-    hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
+  - hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
     port: {{ $.Values.kafka.external.port | toJson }}
     {{- if $.Values.kafka.sasl.mechanism }}
     authtype: sasl

@@ -20,8 +20,7 @@ metadata:
     image: "quay.io/example/lagger:2.3"
 kafka:
   brokers:
-  -
-    hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
+  - hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
     port: {{ $.Values.kafka.external.port | toJson }}
     {{- if $.Values.kafka.sasl.mechanism }}
     authtype: sasl
