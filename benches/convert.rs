@@ -12,6 +12,10 @@
 #[path = "support/scale.rs"]
 mod scale;
 
+/// The allocator the `clowd2helm` binary uses (src/main.rs), so that the numbers match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clowd2helm::mapping::Options;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -286,6 +286,12 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
     Ok((apps, cjis))
 }
 
+/// Whether `text` holds a `${NAME}` reference to a declared parameter. Linear in `text`: names
+/// are checked for every deployment, and a template may declare thousands of parameters.
+fn references_parameter(text: &str, input: &Input) -> bool {
+    text.contains("${") && super::sym::parse_str(text, &input.declared).params().next().is_some()
+}
+
 fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), InputError> {
     let md = obj.get("metadata").filter(|m| m.is_map());
     let name = md.and_then(|m| m.get("name")).filter(|n| !n.is_null());
@@ -299,7 +305,7 @@ fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), I
 fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     let (name_node, pos) = metadata_name(input, obj, "ClowdApp")?;
     let name = name_node.as_str().unwrap_or_default().to_string();
-    if name.contains("${") && input.declared.iter().any(|p| name.contains(&format!("${{{p}}}"))) {
+    if references_parameter(&name, input) {
         return Err(err(&input.file, pos, "the ClowdApp name must be literal text, not a template parameter").hint("Clowder derives every object name from it; write the name out"));
     }
     let md = obj.get("metadata").unwrap();
@@ -391,7 +397,7 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
     let mut f = Fields::new(input, d, "a ClowdApp deployment")?;
     let name = f.string(input, "name")?.ok_or_else(|| err(&input.file, d.pos, "deployment without a `name`").hint("every entry of spec.deployments needs a name"))?;
     let pos = d.get("name").map(|n| n.pos).unwrap_or(d.pos);
-    if input.declared.iter().any(|p| name.contains(&format!("${{{p}}}"))) {
+    if references_parameter(&name, input) {
         return Err(err(&input.file, pos, format!("deployment name `{name}` must be literal text, not a template parameter")).hint("write the name out: Clowder derives the Deployment, Service and ServiceAccount names from it"));
     }
     let replicas = f.scalar(input, "replicas")?.cloned();
