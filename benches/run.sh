@@ -52,7 +52,7 @@ mean_ms() {
     local name=$1
     shift
     if [ "$HAVE_HYPERFINE" = 1 ]; then
-        hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$WORK/$name.json" -- "$*" >/dev/null
+        hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$WORK/$name.json" -- "$*" >/dev/null 2>>"$WORK/hyperfine.log"
         python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f %.1f %.1f" % (r["mean"]*1e3, r["stddev"]*1e3, r["min"]*1e3))' "$WORK/$name.json"
     else
         local i t0 t1

@@ -1,6 +1,9 @@
 //! Prints how long each stage of a conversion takes (a quick look; benchmarks live in benches/).
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let path = std::env::args().nth(1).expect("usage: stage_times TEMPLATE");
     let text = std::fs::read_to_string(&path).unwrap();

@@ -8,6 +8,7 @@ use super::template::{err, Input};
 use super::yaml::{Key, Kind, Node, Pos};
 use crate::error::InputError;
 use crate::model::{Outcome, SourceRef};
+use std::collections::HashMap;
 
 pub const API_VERSION: &str = "cloud.redhat.com/v1alpha1";
 
@@ -276,12 +277,12 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
                 .hint("fix spec.appName; jobs of an app outside this template cannot be converted into this chart"));
         }
     }
-    let mut names: Vec<(&str, Pos)> = Vec::new();
+    let mut names: HashMap<&str, Pos> = HashMap::new();
     for a in &apps {
-        if let Some((_, first)) = names.iter().find(|(n, _)| *n == a.name) {
+        if let Some(first) = names.get(a.name.as_str()) {
             return Err(err(&input.file, a.pos, format!("ClowdApp `{}` is defined twice (first on line {})", a.name, first.line)).hint("remove the copy or rename one of them; Clowder would reconcile only one"));
         }
-        names.push((&a.name, a.pos));
+        names.insert(&a.name, a.pos);
     }
     Ok((apps, cjis))
 }
@@ -319,20 +320,26 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     let spec = obj.get("spec").ok_or_else(|| err(&input.file, obj.pos, format!("ClowdApp `{name}` has no spec")))?;
     let mut f = Fields::new(input, spec, "ClowdApp spec")?;
     let env_name = f.scalar(input, "envName")?.cloned();
+    // Name → line of first use: hash lookups keep a template with thousands of entries linear.
     let mut deployments = Vec::new();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
     for d in f.list(input, "deployments")? {
         let dep = read_deployment(input, d)?;
-        if let Some(first) = deployments.iter().find(|x: &&Deployment| x.name == dep.name) {
-            return Err(err(&input.file, dep.pos, format!("deployment name `{}` is used twice in ClowdApp `{name}` (first on line {})", dep.name, first.pos.line)).hint("deployment names must be unique within a ClowdApp"));
+        if let Some(first) = first_line.get(&dep.name) {
+            return Err(err(&input.file, dep.pos, format!("deployment name `{}` is used twice in ClowdApp `{name}` (first on line {first})", dep.name)).hint("deployment names must be unique within a ClowdApp"));
         }
+        first_line.insert(dep.name.clone(), dep.pos.line);
         deployments.push(dep);
     }
     let mut jobs: Vec<Job> = Vec::new();
+    first_line.clear();
     for j in f.list(input, "jobs")? {
         let job = read_job(input, j)?;
-        if let Some(first) = jobs.iter().find(|x| x.name.kind == job.name.kind) {
-            return Err(err(&input.file, job.pos, format!("job name `{}` is used twice (first on line {})", job.name.scalar_text().unwrap_or_default(), first.pos.line)));
+        let job_name = job.name.scalar_text().unwrap_or_default();
+        if let Some(first) = first_line.get(&job_name) {
+            return Err(err(&input.file, job.pos, format!("job name `{job_name}` is used twice in ClowdApp `{name}` (first on line {first})")).hint("job names must be unique within a ClowdApp"));
         }
+        first_line.insert(job_name, job.pos.line);
         jobs.push(job);
     }
     let mut kafka_topics = Vec::new();

@@ -129,8 +129,8 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
         return Err(err(&file, doc.pos, format!("expected a Kubernetes object (a mapping), found {}", doc.a_type()))
             .hint("each YAML document must be an object with apiVersion and kind"));
     }
-    let kind = object_kind(&file, &doc, "the document")?;
-    match kind {
+    let kind = object_kind(&file, &doc, "the document")?.to_string();
+    match kind.as_str() {
         "Template" => {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             if api != "template.openshift.io/v1" && api != "v1" {
@@ -139,28 +139,32 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
                     .hint("set apiVersion: template.openshift.io/v1"));
             }
             input.template_name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
-            for (k, v) in doc.entries() {
+            // The document is taken apart, not copied: the objects are most of the input.
+            let Kind::Map(entries) = doc.kind else { unreachable!("checked above") };
+            for (k, v) in entries {
                 match k.text.as_str() {
                     "apiVersion" | "kind" | "metadata" => {}
-                    "parameters" => read_parameters(input, v)?,
+                    "parameters" => read_parameters(input, &v)?,
                     "objects" => {
                         input.objects_pos.get_or_insert(k.pos);
-                        if !v.is_seq() && !v.is_null() {
-                            return Err(err(&file, v.pos, format!("`objects` must be a list, found {}", v.a_type())).hint("write each object as a list entry starting with `- `"));
-                        }
-                        for o in v.items() {
+                        let items = match v.kind {
+                            Kind::Seq(items) => items,
+                            Kind::Null => Vec::new(),
+                            _ => return Err(err(&file, v.pos, format!("`objects` must be a list, found {}", v.a_type())).hint("write each object as a list entry starting with `- `")),
+                        };
+                        for o in items {
                             if !o.is_map() {
                                 return Err(err(&file, o.pos, format!("each template object must be a mapping, found {}", o.a_type())));
                             }
-                            object_kind(&file, o, "template object")?;
-                            input.objects.push(o.clone());
+                            object_kind(&file, &o, "template object")?;
+                            input.objects.push(o);
                         }
                     }
                     "labels" => {
-                        if !v.is_map() {
-                            return Err(err(&file, v.pos, format!("template `labels` must be a mapping, found {}", v.a_type())));
+                        match v.kind {
+                            Kind::Map(labels) => input.labels.extend(labels),
+                            _ => return Err(err(&file, v.pos, format!("template `labels` must be a mapping, found {}", v.a_type()))),
                         }
-                        input.labels.extend(v.entries().iter().cloned());
                     }
                     "message" => {
                         input.findings.add("template.message", Outcome::Approximated, input.src(k.pos), "templates/NOTES.txt", "the template `message` is shown only by `oc process`; it is not carried into the chart").hint("copy anything users must read into the chart README or NOTES.txt");
@@ -172,12 +176,17 @@ fn read_document(input: &mut Input, doc: Node) -> Result<(), InputError> {
             }
         }
         "List" => {
-            let items = doc.get("items").filter(|i| !i.is_null());
-            if let Some(i) = items.filter(|i| !i.is_seq()) {
-                return Err(err(&file, i.pos, format!("List `items` must be a list, found {}", i.a_type())));
-            }
-            for o in items.map(Node::items).unwrap_or(&[]) {
-                read_document(input, o.clone())?;
+            let Kind::Map(entries) = doc.kind else { unreachable!("checked above") };
+            for (k, v) in entries {
+                if k.text != "items" || v.is_null() {
+                    continue;
+                }
+                let Kind::Seq(items) = v.kind else {
+                    return Err(err(&file, v.pos, format!("List `items` must be a list, found {}", v.a_type())));
+                };
+                for o in items {
+                    read_document(input, o)?;
+                }
             }
         }
         _ => {

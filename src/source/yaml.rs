@@ -330,10 +330,12 @@ impl<'f> Builder<'f> {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, pending, index, .. }) => match pending.take() {
                 None => {
-                    let text = match node.scalar_text() {
-                        Some(t) => t,
-                        None if node.is_null() => String::new(),
-                        None => {
+                    let text = match node.kind {
+                        Kind::Str(t) | Kind::Float(t) => t,
+                        Kind::Bool(b) => b.to_string(),
+                        Kind::Int(i) => i.to_string(),
+                        Kind::Null => String::new(),
+                        _ => {
                             return self.fail(pos, format!("a mapping key must be a plain scalar, found {}", node.a_type()), "use a string key");
                         }
                     };
@@ -395,7 +397,8 @@ impl<'f> Builder<'f> {
     }
 }
 
-fn resolve_plain(s: &str) -> Kind {
+fn resolve_plain(value: Cow<'_, str>) -> Kind {
+    let s: &str = &value;
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
         "true" | "True" | "TRUE" => return Kind::Bool(true),
@@ -426,9 +429,9 @@ fn resolve_plain(s: &str) -> Kind {
             && s.parse::<f64>().is_ok()
     };
     if is_float || matches!(s, ".inf" | "-.inf" | "+.inf" | ".nan" | ".Inf" | ".NaN") {
-        return Kind::Float(s.to_string());
+        return Kind::Float(value.into_owned());
     }
-    Kind::Str(s.to_string())
+    Kind::Str(value.into_owned())
 }
 
 fn pos_of(span: &PSpan) -> Pos {
@@ -448,8 +451,8 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                 }
                 let kind = match tag.as_deref() {
                     Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => match t.suffix.as_str() {
-                        "str" => Kind::Str(value.to_string()),
-                        "int" | "float" | "bool" | "null" => resolve_plain(&value),
+                        "str" => Kind::Str(value.into_owned()),
+                        "int" | "float" | "bool" | "null" => resolve_plain(value),
                         other => {
                             return self.fail(pos, format!("unsupported YAML tag !!{other}"), "remove the tag");
                         }
@@ -457,8 +460,8 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                     Some(t) => {
                         return self.fail(pos, format!("unsupported YAML tag {}{}", t.handle, t.suffix), "remove the tag");
                     }
-                    None if style == ScalarStyle::Plain => resolve_plain(&value),
-                    None => Kind::Str(value.to_string()),
+                    None if style == ScalarStyle::Plain => resolve_plain(value),
+                    None => Kind::Str(value.into_owned()),
                 };
                 self.push_node(Node::new(kind, pos), anchor);
             }
