@@ -47,18 +47,20 @@ BIN=$ROOT/target/release/clowd2helm
 SCALE=$ROOT/target/release/examples/scale_clowdapp
 
 # --- helpers ----------------------------------------------------------------------------------
-# mean_ms NAME COMMAND...: mean wall time in ms over $RUNS runs (after 3 warm-up runs).
+# mean_ms NAME PREPARE COMMAND...: "mean stddev min" wall time in ms over $RUNS runs (after 3
+# warm-up runs); PREPARE runs before each run, outside the timing ("true" for nothing).
 mean_ms() {
-    local name=$1
-    shift
+    local name=$1 prepare=$2
+    shift 2
     if [ "$HAVE_HYPERFINE" = 1 ]; then
-        hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$WORK/$name.json" -- "$*" >/dev/null 2>>"$WORK/hyperfine.log"
+        hyperfine -N --style none --warmup 3 --runs "$RUNS" --prepare "$prepare" --export-json "$WORK/$name.json" -- "$*" >/dev/null 2>>"$WORK/hyperfine.log"
         python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f %.1f %.1f" % (r["mean"]*1e3, r["stddev"]*1e3, r["min"]*1e3))' "$WORK/$name.json"
     else
         local i t0 t1
-        for i in 1 2 3; do eval "$*" >/dev/null 2>&1; done
+        for i in 1 2 3; do sh -c "$prepare"; "$@" >/dev/null 2>&1; done
         for i in $(seq "$RUNS"); do
-            t0=$(date +%s%N); eval "$*" >/dev/null 2>&1; t1=$(date +%s%N)
+            sh -c "$prepare"
+            t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
             echo $(((t1 - t0) / 1000))
         done | python3 -c 'import sys,statistics as s; v=[int(x)/1e3 for x in sys.stdin]; print("%.1f %.1f %.1f" % (s.mean(v), s.stdev(v), min(v)))'
     fi
@@ -77,7 +79,7 @@ echo "- CPU: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "- kernel: $(uname -r); $(rustc --version); helm $("$HELM" version --template '{{.Version}}')"
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- timing: $([ "$HAVE_HYPERFINE" = 1 ] && hyperfine --version || echo 'shell loop (hyperfine missing)'), $RUNS runs after 3 warm-up runs"
+echo "- timing: $([ "$HAVE_HYPERFINE" = 1 ] && hyperfine --version || echo 'shell loop (hyperfine missing)'), $RUNS runs after 3 warm-up runs, no shell in between"
 echo
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -87,7 +89,7 @@ for f in 1 10 100; do
 done
 
 # --- convert: process start to files written --------------------------------------------------
-echo "## convert (process start to files written)"
+echo "## convert (process start to files written, into a folder that does not exist yet)"
 echo
 echo "| input | size KiB | mean ms | stddev ms | min ms | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
@@ -95,9 +97,9 @@ declare -A MEAN
 for name in koku-2026-08-14 koku-1x koku-10x koku-100x; do
     in=$WORK/$name.yaml
     out=$WORK/chart-$name
-    runs=$RUNS
-    read -r mean sd min < <(mean_ms "convert-$name" "$BIN" convert "$in" -o "$out")
+    read -r mean sd min < <(mean_ms "convert-$name" "rm -rf $out" "$BIN" convert "$in" -o "$out")
     MEAN[$name]=$mean
+    rm -rf "$out"
     mem=$(peak_mib "$BIN" convert "$in" -o "$out")
     echo "| $name | $(($(stat -c %s "$in") / 1024)) | $mean | $sd | $min | $mem |"
 done
@@ -122,8 +124,8 @@ sed 's/{{/{{"{{"}}/g' "$WORK/rendered.yaml" >"$STATIC/templates/manifests.yaml"
 if ! cmp -s <(grep -v '^# Source:' "$WORK/rendered.yaml") <(grep -v '^# Source:' "$WORK/rendered-static.yaml"); then
     log "warning: the static chart does not render the same manifests"
 fi
-read -r gmean gsd gmin < <(mean_ms helm-generated "$HELM" template koku "$GEN")
-read -r smean ssd smin < <(mean_ms helm-static "$HELM" template koku "$STATIC")
+read -r gmean gsd gmin < <(mean_ms helm-generated true "$HELM" template koku "$GEN")
+read -r smean ssd smin < <(mean_ms helm-static true "$HELM" template koku "$STATIC")
 gmem=$(peak_mib "$HELM" template koku "$GEN")
 smem=$(peak_mib "$HELM" template koku "$STATIC")
 echo "## helm template (Koku 2026-08-14)"
