@@ -257,7 +257,7 @@ impl Emitter {
         }
         if place.labels {
             for (k, v) in &self.helm_labels {
-                if !entries.iter().any(|e| e.key.as_literal().as_deref() == Some(k)) {
+                if !entries.iter().any(|e| e.key.is_literal(k)) {
                     pad(out, indent);
                     let _ = writeln!(out, "{k}: {v}");
                 }

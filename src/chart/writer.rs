@@ -23,9 +23,10 @@ pub fn replace_dir(out: &Path, files: &Files, keep: &[PathBuf]) -> Result<()> {
     for rel in keep {
         copy_entry(&out.join(rel), &stage.path().join(rel))?;
     }
+    let mut made = std::collections::HashSet::new();
     for (rel, content) in files {
         let dest = stage.path().join(rel);
-        if let Some(d) = dest.parent() {
+        if let Some(d) = dest.parent().filter(|d| made.insert(d.to_path_buf())) {
             fs::create_dir_all(d).map_err(|e| Error::io(format!("creating {}", d.display()), e))?;
         }
         fs::write(&dest, content).map_err(|e| Error::io(format!("writing {}", dest.display()), e))?;

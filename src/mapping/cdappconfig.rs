@@ -67,14 +67,15 @@ fn svc_host(app: &str, dep: &str) -> Val {
 }
 
 pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Connections, model: &mut Model) -> Result<(), InputError> {
-    if model.objects.iter().any(|o| o.kind == "Secret" && o.name.as_literal().as_deref() == Some(app.name.as_str())) {
+    if model.objects.iter().any(|o| o.kind == "Secret" && o.name.is_literal(app.name.as_str())) {
         return Err(InputError::at(&ctx.input.file, app.pos.line, app.pos.col, format!("the template defines a Secret named `{}`, which is the name of the cdappconfig Secret", app.name)).hint("rename that Secret or use --config-mode env"));
     }
     let mut public = Vec::new();
     let mut private = Vec::new();
     let mut deployments = Vec::new();
+    let images: std::collections::HashMap<String, &Val> = model.workloads.iter().filter(|w| w.app == app.name && w.kind == WorkloadKind::Deployment).filter_map(|w| Some((w.component.as_literal()?, &w.main().image))).collect();
     for dep in &app.deployments {
-        let image = model.workloads.iter().find(|w| w.app == app.name && w.name.as_literal().as_deref() == Some(&format!("{}-{}", app.name, dep.name))).map(|w| w.main().image.clone()).unwrap_or(Val::str(""));
+        let image = images.get(&dep.name).map(|v| (*v).clone()).unwrap_or(Val::str(""));
         deployments.push(Val::map().with("name", Val::str(&dep.name)).with("image", image).build());
         let is_public = ctx.static_bool(dep.public.enabled.as_ref(), &dep.name)? || ctx.static_bool(dep.web.as_ref(), &dep.name)?;
         if is_public {

@@ -14,7 +14,7 @@ pub struct AppMeta {
 
 pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &AppMeta) -> Result<Workload, InputError> {
     let full = format!("{}-{}", app.name, dep.name);
-    pod::check_dns_label(ctx, &full, dep.pos, "deployment name `<app>-<deployment>`", 63)?;
+    pod::check_dns_label(ctx, &full, dep.pos, "Deployment name (`<app>-<deployment>`)", 63)?;
     let _ = PodFlavor::Deployment;
     let name = Text::lit(&full);
     let target = format!("Deployment/{full}");

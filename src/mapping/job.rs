@@ -79,7 +79,7 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
         crate::model::Part::Param(n) => ctx.input.parameter(n).and_then(|p| p.value.clone()).unwrap_or_default(),
         crate::model::Part::Value(_) | crate::model::Part::RequiredValue(_) | crate::model::Part::Namespace => String::new(),
     }).collect::<String>();
-    pod::check_dns_label(ctx, &rendered, job.pos, if scheduled { "CronJob name `<app>-<job>`" } else { "Job name `<app>-<job>` (at parameter defaults)" }, max)?;
+    pod::check_dns_label(ctx, &rendered, job.pos, if scheduled { "CronJob name (`<app>-<job>`)" } else { "Job name (`<app>-<job>` at parameter defaults)" }, max)?;
 
     let kind = if scheduled { WorkloadKind::CronJob } else { WorkloadKind::HookJob };
     let target = format!("{}/{display}", kind.as_str());

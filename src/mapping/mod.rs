@@ -102,7 +102,7 @@ impl<'a> Ctx<'a> {
             Val::Bool(b) => Ok(Text::lit(b.to_string())),
             Val::Float(f) => Ok(Text::lit(f)),
             Val::Typed(n) => Ok(Text::param(n)),
-            _ => Err(err(&self.input.file, node.pos, format!("expected a string, found a {}", node.type_name()))),
+            _ => Err(err(&self.input.file, node.pos, format!("expected a string, found {}", node.a_type()))),
         }
     }
 
@@ -134,7 +134,7 @@ impl<'a> Ctx<'a> {
                 );
                 Ok(b)
             }
-            _ => Err(err(&self.input.file, node.pos, format!("expected true or false, found a {}", node.type_name()))),
+            _ => Err(err(&self.input.file, node.pos, format!("expected true or false, found {}", node.a_type()))),
         }
     }
 }
@@ -190,14 +190,14 @@ fn chart_name(input: &Input, first_app: &str) -> String {
 
 /// Two objects of the same kind and name would overwrite each other in the cluster.
 fn check_collisions(ctx: &Ctx, model: &Model) -> Result<(), InputError> {
-    let mut seen: Vec<(String, String, SourceRef)> = Vec::new();
+    let mut seen: std::collections::HashMap<(String, String), SourceRef> = std::collections::HashMap::new();
     let mut claim = |kind: &str, name: &Text, src: &SourceRef| -> Result<(), InputError> {
         let Some(n) = name.as_literal() else { return Ok(()) };
-        if let Some((_, _, first)) = seen.iter().find(|(k, m, _)| k == kind && *m == n) {
+        if let Some(first) = seen.get(&(kind.to_string(), n.clone())) {
             return Err(InputError::at(&ctx.input.file, src.line, src.column.unwrap_or(1), format!("{kind} `{n}` would be generated twice (also from line {})", first.line))
                 .hint("rename one of the deployments, jobs or template objects"));
         }
-        seen.push((kind.to_string(), n, src.clone()));
+        seen.insert((kind.to_string(), n), src.clone());
         Ok(())
     };
     for w in &model.workloads {

@@ -170,12 +170,11 @@ pub fn main_container(ctx: &mut Ctx, spec: &PodSpec, name: Text, target: &str) -
     for e in &spec.env {
         env.push(env_var(ctx, e, EnvOrigin::Template)?);
     }
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (e, node) in env.iter().zip(&spec.env) {
-        if seen.contains(&e.name.as_str()) {
+        if !seen.insert(e.name.as_str()) {
             ctx.find("env.duplicate", Outcome::Approximated, node.pos, format!("{target}:env.{}", e.name), format!("env var `{}` is set twice; Kubernetes uses the last one", e.name), Some("remove the duplicate upstream"));
         }
-        seen.push(&e.name);
     }
     Ok(Container {
         name,

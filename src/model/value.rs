@@ -55,6 +55,27 @@ impl Text {
     pub fn param(name: impl Into<String>) -> Text {
         Text(vec![Part::Param(name.into())])
     }
+    /// Is this exactly the literal text `s`? (No allocation: used in key lookups.)
+    pub fn is_literal(&self, s: &str) -> bool {
+        match self.0.as_slice() {
+            [] => s.is_empty(),
+            [Part::Lit(l)] => l == s,
+            parts => {
+                let mut rest = s;
+                for p in parts {
+                    match p {
+                        Part::Lit(l) => match rest.strip_prefix(l.as_str()) {
+                            Some(r) => rest = r,
+                            None => return false,
+                        },
+                        _ => return false,
+                    }
+                }
+                rest.is_empty()
+            }
+        }
+    }
+
     pub fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
         for p in &self.0 {
@@ -209,13 +230,13 @@ impl Val {
     }
     pub fn get(&self, key: &str) -> Option<&Val> {
         match self {
-            Val::Map(m) => m.iter().find(|e| e.key.as_literal().as_deref() == Some(key)).map(|e| &e.val),
+            Val::Map(m) => m.iter().find(|e| e.key.is_literal(key)).map(|e| &e.val),
             _ => None,
         }
     }
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
         match self {
-            Val::Map(m) => m.iter_mut().find(|e| e.key.as_literal().as_deref() == Some(key)).map(|e| &mut e.val),
+            Val::Map(m) => m.iter_mut().find(|e| e.key.is_literal(key)).map(|e| &mut e.val),
             _ => None,
         }
     }
@@ -243,7 +264,7 @@ impl Val {
     /// Set or replace a key of a map (no-op on non-maps).
     pub fn set(&mut self, key: &str, val: Val) {
         if let Val::Map(m) = self {
-            if let Some(e) = m.iter_mut().find(|e| e.key.as_literal().as_deref() == Some(key)) {
+            if let Some(e) = m.iter_mut().find(|e| e.key.is_literal(key)) {
                 e.val = val;
             } else {
                 m.push(Entry { key: Text::lit(key), val, when: None });

@@ -71,7 +71,7 @@ pub fn parse(file: &str, text: &str) -> Result<Overlay, InputError> {
         [_, second, ..] => return Err(InputError::at(file, second.pos.line, second.pos.col, "an overrides file holds one YAML document (a list of entries)")),
     };
     if !list.is_seq() {
-        return Err(InputError::at(file, list.pos.line, list.pos.col, format!("expected a list of overlay entries, found a {}", list.type_name()))
+        return Err(InputError::at(file, list.pos.line, list.pos.col, format!("expected a list of overlay entries, found {}", list.a_type()))
             .hint("write `- target: {kind: Deployment, name: NAME}` followed by `patch: [...]`"));
     }
     for (i, node) in list.items().iter().enumerate() {
@@ -86,7 +86,7 @@ fn at(file: &str, pos: Pos, msg: impl Into<String>) -> InputError {
 
 fn parse_entry(file: &str, index: usize, node: &Node) -> Result<OverlayEntry, InputError> {
     if !node.is_map() {
-        return Err(at(file, node.pos, format!("overlay entry {index}: expected a mapping with {ENTRY_KEYS}, found a {}", node.type_name())));
+        return Err(at(file, node.pos, format!("overlay entry {index}: expected a mapping with {ENTRY_KEYS}, found {}", node.a_type())));
     }
     if let Some((k, _)) = node.entries().iter().find(|(k, _)| k.text != "target" && k.text != "patch") {
         return Err(at(file, k.pos, format!("overlay entry {index}: unknown key `{}`; an entry has {ENTRY_KEYS}", k.text)));
@@ -95,7 +95,7 @@ fn parse_entry(file: &str, index: usize, node: &Node) -> Result<OverlayEntry, In
     let target = parse_target(file, index, target_node)?;
     let patch = node.get("patch").ok_or_else(|| at(file, node.pos, format!("overlay entry {index} ({target}) has no `patch`")))?;
     if !patch.is_seq() {
-        return Err(at(file, patch.pos, format!("overlay entry {index} ({target}): `patch` must be a list of RFC 6902 operations, found a {}", patch.type_name())));
+        return Err(at(file, patch.pos, format!("overlay entry {index} ({target}): `patch` must be a list of RFC 6902 operations, found {}", patch.a_type())));
     }
     let mut ops = Vec::new();
     let mut op_pos = Vec::new();

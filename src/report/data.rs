@@ -763,11 +763,14 @@ fn data_keys(ev: &Eval, body: &Val) -> Vec<String> {
 
 fn env_categories(ev: &Eval, cats: &Categories, facts: &[WorkloadFacts]) -> Vec<EnvCategoryReport> {
     let mut vars: BTreeMap<String, EnvVarInfo> = BTreeMap::new();
+    // Distinct values per variable, beside the ordered list (keeps this linear in env entries).
+    let mut seen_values: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     for f in facts {
         for c in f.w.pod.containers.iter().chain(&f.w.pod.init_containers) {
             for e in c.env.iter().filter(|e| rendered(ev, e)) {
                 let info = vars.entry(e.name.clone()).or_insert_with(|| EnvVarInfo { name: e.name.clone(), workloads: Vec::new(), origins: Vec::new(), values: Vec::new(), source: None });
-                if !info.workloads.contains(&f.name) {
+                // Workloads are visited one after another, so a repeat can only be the last one.
+                if info.workloads.last() != Some(&f.name) {
                     info.workloads.push(f.name.clone());
                 }
                 let origin = match &e.origin {
@@ -782,7 +785,7 @@ fn env_categories(ev: &Eval, cats: &Categories, facts: &[WorkloadFacts]) -> Vec<
                     EnvValue::Value(v) => ev.string(v).unwrap_or_else(|| display_val(v)),
                     EnvValue::From(v) => from_text(ev, v),
                 };
-                if !info.values.contains(&value) {
+                if seen_values.insert((e.name.clone(), value.clone())) {
                     info.values.push(value);
                 }
                 if info.source.is_none() {

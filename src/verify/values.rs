@@ -71,7 +71,7 @@ fn read_yaml_map(name: &str, text: &str) -> Result<Value> {
     match docs.into_iter().find(|d| !d.is_null()) {
         None => Ok(Value::Object(Map::new())),
         Some(d) if d.is_map() => Ok(d.to_json()),
-        Some(d) => Err(InputError::at(name, d.pos.line, d.pos.col, format!("a values file must be a mapping, found a {}", d.type_name())).into()),
+        Some(d) => Err(InputError::at(name, d.pos.line, d.pos.col, format!("a values file must be a mapping, found {}", d.a_type())).into()),
     }
 }
 
