@@ -32,6 +32,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, stop quietly when the reader of our output goes away
+    // (`clowd2helm diff A B | head`); Rust ignores SIGPIPE and would panic on the next print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let result = match Cli::parse().command {
         Command::Convert(a) => cli::convert::run(&a),
         Command::Gap(a) => cli::gap::run(&a),
