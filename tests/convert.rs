@@ -139,7 +139,7 @@ fn app_name(app: &Value) -> &str {
     app["metadata"]["name"].as_str().expect("ClowdApp name")
 }
 
-fn list<'a>(v: &'a Value) -> &'a [Value] {
+fn list(v: &Value) -> &[Value] {
     v.as_array().map(Vec::as_slice).unwrap_or(&[])
 }
 

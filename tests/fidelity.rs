@@ -347,14 +347,13 @@ fn compare_pod(d: &mut Diffs, oracle: &Oracle, w: &str, flavor: Flavor, pod_spec
     let mut rendered_annotations = pod["metadata"]["annotations"].as_object().cloned().unwrap_or_default();
     // Clowder's configHash (sha256 of cdappconfig.json) on Deployment and CronJob pods, when the
     // chart renders a cdappconfig.
-    if flavor != Flavor::Job {
-        if let Some(hash) = rendered_annotations.remove("configHash") {
+    if flavor != Flavor::Job
+        && let Some(hash) = rendered_annotations.remove("configHash") {
             let ok = hash.as_str().is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
             if !ok {
                 d.fail(&format!("{w}.metadata.annotations.configHash"), format!("not a sha256 hex digest: {hash}"));
             }
         }
-    }
     d.eq(&format!("{w}.metadata.annotations"), &annotations, &Value::Object(rendered_annotations));
 
     let tolerations = match pod_spec["machinePool"].as_str() {

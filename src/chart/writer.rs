@@ -99,11 +99,10 @@ pub fn list_entries(dir: &Path) -> Vec<PathBuf> {
     }
     for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name().into_iter().filter_map(|e| e.ok()) {
         let is_empty_dir = entry.file_type().is_dir() && fs::read_dir(entry.path()).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !entry.file_type().is_dir() || is_empty_dir {
-            if let Ok(rel) = entry.path().strip_prefix(dir) {
+        if (!entry.file_type().is_dir() || is_empty_dir)
+            && let Ok(rel) = entry.path().strip_prefix(dir) {
                 out.push(rel.to_path_buf());
             }
-        }
     }
     out
 }

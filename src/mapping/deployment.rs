@@ -21,8 +21,8 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
 
     let public = ctx.static_bool(dep.public.enabled.as_ref(), &target)?;
     let web = ctx.static_bool(dep.web.as_ref(), &target)?;
-    if dep.web.is_some() {
-        ctx.find("web.deprecated-web", Outcome::Translated, dep.web.as_ref().unwrap().pos, &target, "deprecated `web` is treated as public for ports, probes and endpoints (not for the rollout strategy), as Clowder does", None);
+    if let Some(w) = &dep.web {
+        ctx.find("web.deprecated-web", Outcome::Translated, w.pos, &target, "deprecated `web` is treated as public for ports, probes and endpoints (not for the rollout strategy), as Clowder does", None);
     }
     let private = ctx.static_bool(dep.private.enabled.as_ref(), &target)?;
     let exposed = public || web;
@@ -78,15 +78,14 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
     };
     let autoscaler = autoscaler::map_autoscaler(ctx, app, dep, &full, &labels)?;
     let replicas = match &autoscaler {
-        Some(crate::model::Autoscaler::Keda { min, .. }) => Some(Replicas::Autoscaled { fallback: min.clone(), when: Some(super::cond_keda().not()) }),
+        Some(crate::model::Autoscaler::Keda { min, .. }) => Some(Replicas::Autoscaled { fallback: min.clone(), when: Some(super::cond_keda().negated()) }),
         Some(crate::model::Autoscaler::Hpa { .. }) => Some(Replicas::Autoscaled { fallback: Val::Null, when: None }),
         None => Some(Replicas::Fixed(fixed)),
     };
-    if autoscaler.is_some() {
-        if let Some(r) = &dep.replicas {
+    if autoscaler.is_some()
+        && let Some(r) = &dep.replicas {
             ctx.find("deployment.replicas-autoscaled", Outcome::Approximated, r.pos, format!("{target}:spec.replicas"), "`replicas` is not rendered while an autoscaler owns the count", None);
         }
-    }
 
     let mut ports = Vec::new();
     if exposed {

@@ -21,6 +21,11 @@ pub struct Setting {
 
 pub type Settings = BTreeMap<&'static str, Setting>;
 
+/// Kafka settings and each topic's (requested name, values path of its actual name).
+pub type KafkaMapping = (Settings, Vec<(String, String)>);
+/// Object store settings and each bucket's (requested name, display).
+pub type BucketMapping = (Settings, Vec<(Text, String)>);
+
 fn plain(v: Val) -> Setting {
     Setting { value: EnvValue::Value(v), when: None }
 }
@@ -158,7 +163,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
         ]),
     });
     let name = Val::If(
-        Cond::And(vec![Cond::value("database.bundled.enabled").not(), Cond::value("database.external.name")]),
+        Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.name")]),
         Box::new(vref("database.external.name")),
         Box::new(name_val.clone()),
     );
@@ -291,7 +296,7 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
         "password",
         Setting {
             value: EnvValue::From(secret_ref(vref("inMemoryDb.external.existingSecret"), vref("inMemoryDb.external.passwordKey"))),
-            when: Some(Cond::And(vec![Cond::value("inMemoryDb.bundled.enabled").not(), Cond::value("inMemoryDb.external.existingSecret")])),
+            when: Some(Cond::And(vec![Cond::value("inMemoryDb.bundled.enabled").negated(), Cond::value("inMemoryDb.external.existingSecret")])),
         },
     );
     let mut redis_labels = labels.to_vec();
@@ -341,7 +346,7 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
 
 /// `kafkaTopics`: an external (or shared) Kafka; topic names mapped in values; optional Strimzi
 /// KafkaTopic objects.
-pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, Vec<(String, String)>)>, InputError> {
+pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<KafkaMapping>, InputError> {
     // KEDA kafka triggers need the brokers even when the app requests no topic.
     let kafka_trigger = app.deployments.iter().filter_map(|d| d.auto_scaler.as_ref()).flat_map(|a| a.get("triggers").map(|t| t.items().to_vec()).unwrap_or_default()).any(|t| t.get("type").and_then(|n| n.as_str()) == Some("kafka"));
     if app.kafka_topics.is_empty() && !kafka_trigger {
@@ -414,11 +419,10 @@ pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra
             .with("spec", Val::map().with("topicName", vref(&name_path)).build())
             .build();
         let mut body = body;
-        if let Some(Val::Map(m)) = body.get_mut("spec") {
-            if let Val::Map(extra_spec) = spec.build() {
+        if let Some(Val::Map(m)) = body.get_mut("spec")
+            && let Val::Map(extra_spec) = spec.build() {
                 m.extend(extra_spec);
             }
-        }
         extra.push(ExtraObject { file: format!("kafkatopics-{}.yaml", app.name), body, when: Some(Cond::value("kafka.topics.create")) });
         mapped.push((requested.clone(), name_path));
     }
@@ -427,7 +431,7 @@ pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra
 
 /// `objectStore`: an external S3-compatible store; bucket names mapped in values; an optional
 /// hook Job that creates the buckets (Clowder's minio provider created them).
-pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, Vec<(Text, String)>)>, InputError> {
+pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<BucketMapping>, InputError> {
     if app.object_store.is_empty() {
         return Ok(None);
     }

@@ -179,11 +179,10 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             if c.testing.is_some() {
                 ctx.find("cji.iqe", Outcome::Unsupported, c.pos, &target, "ClowdJobInvocation testing (IQE) runs Red Hat's test images in ephemeral environments; not rendered", None);
             }
-            if let Some(d) = &c.disabled {
-                if d.kind == crate::source::yaml::Kind::Bool(true) {
+            if let Some(d) = &c.disabled
+                && d.kind == crate::source::yaml::Kind::Bool(true) {
                     return Err(err(&ctx.input.file, d.pos, "ClowdJobInvocation is disabled but its job would become a hook").hint("remove the disabled invocation from the template"));
                 }
-            }
         }
         ctx.find(
             "job.hook",

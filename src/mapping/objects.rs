@@ -18,11 +18,10 @@ pub fn map_objects(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError> {
         let md = obj.get("metadata").filter(|m| m.is_map()).ok_or_else(|| err(&ctx.input.file, obj.pos, format!("{kind} object has no metadata")))?;
         let name_node = md.get("name").ok_or_else(|| err(&ctx.input.file, md.pos, format!("{kind} object has no metadata.name")))?;
         let name = ctx.text(name_node)?;
-        if let Some(lit) = name.as_literal() {
-            if lit.contains('/') || lit.contains("..") || lit.is_empty() {
+        if let Some(lit) = name.as_literal()
+            && (lit.contains('/') || lit.contains("..") || lit.is_empty()) {
                 return Err(err(&ctx.input.file, name_node.pos, format!("{kind} name `{lit}` is not a valid Kubernetes name")).hint("use lowercase letters, digits, `-` and `.`"));
             }
-        }
         let mut body = ctx.val(obj)?;
         if let Some(metadata) = body.get_mut("metadata") {
             if let Some(ns) = md.get("namespace") {
@@ -101,7 +100,8 @@ pub fn recipe(from: &str) -> (GenRecipe, bool) {
         Some(i) if from.ends_with('}') => (&from[..i], from[i + 1..from.len() - 1].parse::<usize>().unwrap_or(16)),
         _ => (from, 1),
     };
-    let r = match class {
+    
+    match class {
         "[a-f0-9]" | "[0-9a-f]" => (GenRecipe::LowerHex(n), true),
         "[A-F0-9]" | "[0-9A-F]" => (GenRecipe::UpperHex(n), true),
         "[a-zA-Z0-9]" | "[A-Za-z0-9]" | "[a-zA-Z0-9_]" | "\\w" => (GenRecipe::AlphaNum(n), class != "[a-zA-Z0-9_]" && class != "\\w"),
@@ -110,6 +110,5 @@ pub fn recipe(from: &str) -> (GenRecipe, bool) {
         "[a-zA-Z]" | "[A-Za-z]" | "\\a" => (GenRecipe::Alpha(n), true),
         "[0-9]" | "\\d" => (GenRecipe::Numeric(n), true),
         _ => (GenRecipe::AlphaNum(n.max(16)), false),
-    };
-    r
+    }
 }

@@ -40,13 +40,11 @@ pub fn env_var(ctx: &Ctx, node: &Node, origin: EnvOrigin) -> Result<EnvVar, Inpu
     let value = if let Some(from) = node.get("valueFrom") {
         let mut v = ctx.val(from)?;
         // Clowder (through the API server) defaults fieldRef.apiVersion to v1.
-        if let Some(fr) = v.get_mut("fieldRef") {
-            if fr.get("apiVersion").is_none() {
-                if let Val::Map(m) = fr {
+        if let Some(fr) = v.get_mut("fieldRef")
+            && fr.get("apiVersion").is_none()
+                && let Val::Map(m) = fr {
                     m.insert(0, crate::model::Entry { key: Text::lit("apiVersion"), val: Val::str("v1"), when: None });
                 }
-            }
-        }
         EnvValue::From(v)
     } else {
         match node.get("value") {
@@ -111,11 +109,7 @@ pub fn resources(ctx: &mut Ctx, spec: &PodSpec, target: &str) -> Result<Resource
 pub fn probe_with_defaults(ctx: &Ctx, node: &Node) -> Result<Val, InputError> {
     let mut v = ctx.val(node)?;
     for (key, default) in [("successThreshold", 1), ("timeoutSeconds", 1), ("periodSeconds", 10), ("failureThreshold", 3)] {
-        let zero = match v.get(key) {
-            None => true,
-            Some(Val::Int(0)) | Some(Val::Null) => true,
-            _ => false,
-        };
+        let zero = matches!(v.get(key), None | Some(Val::Int(0)) | Some(Val::Null));
         if zero {
             v.set(key, Val::Int(default));
         }
@@ -143,11 +137,10 @@ pub fn volumes(ctx: &Ctx, spec: &PodSpec, default_mode: bool) -> Result<Vec<Val>
             let mut v = ctx.val(n)?;
             if default_mode {
                 for kind in ["configMap", "secret"] {
-                    if let Some(src) = v.get_mut(kind) {
-                        if src.get("defaultMode").is_none() {
+                    if let Some(src) = v.get_mut(kind)
+                        && src.get("defaultMode").is_none() {
                             src.set("defaultMode", Val::Int(420));
                         }
-                    }
                 }
             }
             Ok(v)

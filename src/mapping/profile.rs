@@ -140,8 +140,8 @@ fn load_named(name: &str) -> Result<Option<Profile>, InputError> {
 /// shadowed by a file.
 fn all_profiles() -> Result<Vec<Profile>, InputError> {
     let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
-    if let Some(dir) = profile_dir() {
-        if let Ok(rd) = std::fs::read_dir(&dir) {
+    if let Some(dir) = profile_dir()
+        && let Ok(rd) = std::fs::read_dir(&dir) {
             let mut extra: Vec<String> = rd.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".yaml")).map(str::to_string)).collect();
             extra.sort();
             for n in extra {
@@ -150,7 +150,6 @@ fn all_profiles() -> Result<Vec<Profile>, InputError> {
                 }
             }
         }
-    }
     let mut out = Vec::new();
     for n in names {
         if let Some(p) = load_named(&n)? {

@@ -146,7 +146,7 @@ impl Cond {
     pub fn value(path: &str) -> Cond {
         Cond::Value(path.to_string())
     }
-    pub fn not(self) -> Cond {
+    pub fn negated(self) -> Cond {
         Cond::Not(Box::new(self))
     }
 }

@@ -202,7 +202,7 @@ mod tests {
         let image = Text(vec![Part::Param("IMAGE".into()), Part::Lit(":".into()), Part::Param("TAG".into())]);
         Val::map()
             .with("kind", Val::str("Deployment"))
-            .when(Cond::value("autoscaling.keda.enabled").not(), "replicas", Val::Typed("MIN".into()))
+            .when(Cond::value("autoscaling.keda.enabled").negated(), "replicas", Val::Typed("MIN".into()))
             .with("image", Val::Str(image))
             .with("ratio", Val::Float("0.50".into()))
             .with(
@@ -258,7 +258,7 @@ mod tests {
         assert_eq!(keys, ["kind", "replicas", "image", "ratio", "env", "nodeSelector", "sidecarImage"]);
         let replicas = &back.entries()[1];
         assert_eq!(replicas.val, Val::Int(3));
-        assert_eq!(replicas.when, Some(Cond::value("autoscaling.keda.enabled").not()), "the entry stays conditional");
+        assert_eq!(replicas.when, Some(Cond::value("autoscaling.keda.enabled").negated()), "the entry stays conditional");
         assert_eq!(back.get("sidecarImage"), v.get("image"), "a copied parameter reference stays a reference");
         assert_eq!(back.get("nodeSelector").unwrap().get("zone").unwrap(), &Val::str("${NOT_A_PARAM}"), "patch values are literal");
         let env = back.get("env").unwrap().items();

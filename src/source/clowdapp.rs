@@ -507,11 +507,10 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
         icf.finish(input, "-", "Clowder init containers take only name, image, command, args, env and inheritEnv (resources and mounts come from the main container)");
         init_containers.push(c);
     }
-    if init_containers.len() > 1 {
-        if let Some(ic) = init_containers.iter().find(|c| c.name.as_deref().unwrap_or("").is_empty()) {
+    if init_containers.len() > 1
+        && let Some(ic) = init_containers.iter().find(|c| c.name.as_deref().unwrap_or("").is_empty()) {
             return Err(err(&input.file, ic.pos, "init container without a name; a name is required when there is more than one").hint("Clowder's admission webhook rejects this too"));
         }
-    }
     let mut sidecars = Vec::new();
     for s in f.list(input, "sidecars")? {
         let mut sf = Fields::new(input, s, "a sidecars entry")?;

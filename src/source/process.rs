@@ -49,11 +49,10 @@ pub fn process_node(node: &Node, values: &BTreeMap<String, String>) -> Value {
 }
 
 fn substitute(s: &str, values: &BTreeMap<String, String>) -> Value {
-    if let Some(name) = s.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
-        if let Some(v) = values.get(name) {
+    if let Some(name) = s.strip_prefix("${{").and_then(|r| r.strip_suffix("}}"))
+        && let Some(v) = values.get(name) {
             return serde_json::from_str::<Value>(v).unwrap_or_else(|_| Value::String(v.clone()));
         }
-    }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find("${") {

@@ -94,11 +94,10 @@ fn is_param_char(c: u8) -> bool {
 
 /// Split `s` into literal text and references to the declared parameters.
 pub fn parse(s: &str, declared: &BTreeSet<String>) -> Parsed {
-    if let Some(inner) = s.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
-        if !inner.is_empty() && inner.bytes().all(is_param_char) && declared.contains(inner) {
+    if let Some(inner) = s.strip_prefix("${{").and_then(|r| r.strip_suffix("}}"))
+        && !inner.is_empty() && inner.bytes().all(is_param_char) && declared.contains(inner) {
             return Parsed::Typed(inner.to_string());
         }
-    }
     Parsed::Str(parse_str(s, declared))
 }
 
