@@ -179,10 +179,14 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             if c.testing.is_some() {
                 ctx.find("cji.iqe", Outcome::Unsupported, c.pos, &target, "ClowdJobInvocation testing (IQE) runs Red Hat's test images in ephemeral environments; not rendered", None);
             }
+            if let Some(r) = &c.run_on_not_ready {
+                ctx.find("cji.run-on-not-ready", Outcome::Approximated, r.pos, &target, "runOnNotReady: Helm runs post-install/post-upgrade hooks once the release's objects are created, whether or not the app is ready", None);
+            }
             if let Some(d) = &c.disabled
-                && d.kind == crate::source::yaml::Kind::Bool(true) {
-                    return Err(err(&ctx.input.file, d.pos, "ClowdJobInvocation is disabled but its job would become a hook").hint("remove the disabled invocation from the template"));
-                }
+                && d.kind == crate::source::yaml::Kind::Bool(true)
+            {
+                return Err(err(&ctx.input.file, d.pos, "ClowdJobInvocation is disabled but its job would become a hook").hint("remove the disabled invocation from the template"));
+            }
         }
         ctx.find(
             "job.hook",

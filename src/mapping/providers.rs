@@ -63,6 +63,9 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         let pos = app.in_memory_db.as_ref().unwrap().pos;
         ctx.find("provider.in-memory-db", Outcome::Translated, pos, format!("templates/inmemorydb-{}.yaml", app.name), "inMemoryDb → bundled Valkey Deployment and Service (inMemoryDb.bundled.enabled), or an external Redis", None);
         model.infrastructure.push(need(ctx, app, "inMemoryDb", "Redis-compatible cache".into(), pos, Some("inMemoryDb.bundled.enabled"), &["inMemoryDb.external.host", "inMemoryDb.external.port", "inMemoryDb.external.existingSecret"], &users));
+        if let Some(n) = &app.shared_in_memory_db_app_name {
+            ctx.find("provider.in-memory-db-shared", Outcome::NeedsInput, n.pos, "values.yaml:inMemoryDb.external", "sharedInMemoryDbAppName: the other app's Redis is used as an external one (bundled is off; host defaults to `<app>-redis`)", Some("check inMemoryDb.external.host points at that app's Redis"));
+        }
         conns.providers.push(("inMemoryDb", s));
     }
     if let Some((s, topics)) = infra::kafka(ctx, app, &mut model.values, &mut model.extra)? {
