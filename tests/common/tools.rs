@@ -57,7 +57,7 @@ pub fn k8s_schema_version() -> &'static str {
 ///
 /// Only built-in API groups are checked: the core group (`v1`), groups
 /// without a dot (`apps`, `batch`, `autoscaling`, `policy`, ...) and the
-/// built-in `*.k8s.io` groups listed in `BUILTIN_DOTTED_GROUPS`. Documents of
+/// built-in `*.k8s.io` groups `verify` knows (`clowd2helm::verify::validate::is_builtin`). Documents of
 /// any other group (CRDs such as keda.sh ScaledObject, monitoring.coreos.com
 /// ServiceMonitor, kafka.strimzi.io KafkaTopic) are skipped. A built-in
 /// apiVersion/kind pair that has no schema (a misspelt kind, an API removed
@@ -67,7 +67,7 @@ pub fn validate_manifests(yaml: &str) -> Result<(), String> {
     let docs: Vec<&str> = split_documents(yaml)
         .into_iter()
         .filter(|doc| match top_level_scalar(doc, "apiVersion") {
-            Some(api_version) => is_builtin_api_version(&api_version),
+            Some(api_version) => clowd2helm::verify::validate::is_builtin(&api_version),
             // No apiVersion at the top level: let the validator report it.
             None => has_content(doc),
         })
@@ -112,33 +112,6 @@ pub fn validate_manifests(yaml: &str) -> Result<(), String> {
     ))
 }
 
-/// Dotted API groups that are served by kube-apiserver itself and have
-/// schemas in kubernetes-validate. Groups without a dot are always built-in
-/// (a CRD's group must contain a dot).
-const BUILTIN_DOTTED_GROUPS: &[&str] = &[
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "certificates.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "networking.k8s.io",
-    "node.k8s.io",
-    "rbac.authorization.k8s.io",
-    "resource.k8s.io",
-    "scheduling.k8s.io",
-    "storage.k8s.io",
-];
-
-fn is_builtin_api_version(api_version: &str) -> bool {
-    let group = match api_version.rsplit_once('/') {
-        Some((group, _)) => group,
-        None => "",
-    };
-    !group.contains('.') || BUILTIN_DOTTED_GROUPS.contains(&group)
-}
 
 /// Splits a YAML stream on `---` / `...` lines at column 0.
 fn split_documents(yaml: &str) -> Vec<&str> {
