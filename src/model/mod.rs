@@ -106,7 +106,7 @@ pub struct Model {
 }
 
 /// A service Clowder provided at run time (database, Kafka, ...), now the chart's or the operator's.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InfraNeed {
     /// Clowder provider: `database`, `kafka`, `objectStore`, `inMemoryDb`, `featureFlags`,
     /// `dependency`, `metrics`, `logging`.

@@ -658,18 +658,14 @@ fn infra_checks(model: &Model, report: &Report, cats: &Categories, scan: &ChartS
                 let dbs = names_in("database");
                 // The app's own database: a database workload named after the app or the database.
                 let mut keys: Vec<String> = model.apps.clone();
-                if report.infrastructure.derived_from == "model" && !short.is_empty() {
+                if !short.is_empty() {
                     keys.push(short.clone());
                 }
                 let own: Vec<String> = dbs.iter().filter(|d| keys.iter().any(|k| d.to_ascii_lowercase().contains(k.as_str()))).cloned().collect();
-                let detail = if report.infrastructure.derived_from == "model" { n.detail.clone() } else { format!("{} database", model.apps.join(", ")) };
+                let detail = n.detail.clone();
                 out.push(InfraCheck { need: n.provider.clone(), detail, category: "database".into(), status: if own.is_empty() { "missing" } else { "present" }, found: if own.is_empty() { dbs } else { own } });
             }
             "dependency" | "dependencies" => {
-                if report.infrastructure.derived_from != "model" {
-                    out.push(InfraCheck { need: "dependency".into(), detail: n.detail.clone(), category: "dependency".into(), status: "unknown", found: Vec::new() });
-                    continue;
-                }
                 let found: Vec<String> = scan.workloads.iter().filter(|w| w.name.to_ascii_lowercase().contains(&short)).map(|w| w.name.clone()).collect();
                 out.push(InfraCheck { need: "dependency".into(), detail: n.detail.clone(), category: "dependency".into(), status: if found.is_empty() { "missing" } else { "present" }, found });
             }

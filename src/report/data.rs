@@ -201,22 +201,14 @@ pub struct Queue {
 #[derive(Debug, Clone, Serialize)]
 pub struct Infrastructure {
     /// `model`: the mapping recorded each need; `findings`: derived from provider findings.
-    pub derived_from: &'static str,
     pub needs: Vec<Infra>,
     /// Objects clowd2helm adds at defaults (bundled infrastructure, generated config), `Kind/name`.
     pub bundled_objects: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Infra {
-    pub provider: String,
-    pub detail: String,
-    pub app: String,
-    pub source: SourceRef,
-    pub bundled_switch: Option<String>,
-    pub external_values: Vec<String>,
-    pub used_by: Vec<String>,
-}
+/// Each need as the mapping recorded it, with `used_by` narrowed to the workloads that really
+/// receive the provider's settings.
+pub type Infra = crate::model::InfraNeed;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigUse {
@@ -849,56 +841,25 @@ fn infrastructure(ev: &Eval, model: &Model, facts: &[WorkloadFacts], envs: &[Env
             bundled_objects.push(item);
         }
     }
-    if !model.infrastructure.is_empty() {
-        let needs = model
-            .infrastructure
-            .iter()
-            .map(|n| Infra {
-                provider: n.provider.clone(),
-                detail: n.detail.clone(),
-                app: n.app.clone(),
-                source: n.source.clone(),
-                bundled_switch: n.bundled_switch.clone(),
-                external_values: n.external_values.clone(),
-                used_by: {
-                    let origin = if n.provider == "dependency" { format!("dependency:{}", n.detail) } else { n.provider.clone() };
-                    let from_env = users_of(&origin);
-                    if !from_env.is_empty() {
-                        from_env
-                    } else if n.used_by.is_empty() {
-                        used_by_category(&n.provider)
-                    } else {
-                        n.used_by.clone()
-                    }
-                },
-            })
-            .collect();
-        return Infrastructure { derived_from: "model", needs, bundled_objects };
-    }
-    // Until the mapping records each need, the provider findings say what Clowder supplied.
     let needs = model
-        .findings
+        .infrastructure
         .iter()
-        .filter_map(|f| {
-            let p = f.rule.strip_prefix("provider.")?;
-            let provider = match p {
-                "object-store" => "objectStore",
-                "in-memory-db" => "inMemoryDb",
-                "feature-flags" => "featureFlags",
-                other => other,
-            };
-            Some(Infra {
-                provider: provider.to_string(),
-                detail: f.message.clone(),
-                app: model.apps.first().cloned().unwrap_or_default(),
-                source: f.source.clone(),
-                bundled_switch: None,
-                external_values: Vec::new(),
-                used_by: used_by_category(provider),
-            })
+        .map(|n| Infra {
+            used_by: {
+                let origin = if n.provider == "dependency" { format!("dependency:{}", n.detail) } else { n.provider.clone() };
+                let from_env = users_of(&origin);
+                if !from_env.is_empty() {
+                    from_env
+                } else if n.used_by.is_empty() {
+                    used_by_category(&n.provider)
+                } else {
+                    n.used_by.clone()
+                }
+            },
+            ..n.clone()
         })
         .collect();
-    Infrastructure { derived_from: "findings", needs, bundled_objects }
+    Infrastructure { needs, bundled_objects }
 }
 
 /// Split a host-like value into host and port: `http://h:1/x`, `h:1`, `h`.

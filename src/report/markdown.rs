@@ -230,14 +230,11 @@ fn infrastructure(o: &mut String, r: &Report) {
     let _ = writeln!(o, "## Infrastructure to supply or enable\n");
     let i = &r.infrastructure;
     if i.needs.is_empty() {
-        let _ = writeln!(o, "The ClowdApp asks Clowder for no infrastructure (database, Kafka, object store, in-memory DB, feature flags, dependencies).\n");
+        let _ = writeln!(o, "The ClowdApp asks Clowder for no infrastructure (database, Kafka, object store, in-memory DB, feature flags, dependencies).");
+        bundled_objects(o, i);
         return;
     }
-    if i.derived_from == "findings" {
-        let _ = writeln!(o, "Clowder provided these at run time. The chart does not bundle them yet: run each service yourself and give the workloads its connection settings. \"Used by\" lists the workloads whose env vars belong to that provider's category.\n");
-    } else {
-        let _ = writeln!(o, "Clowder provided these at run time. For each, either enable the chart's bundled option or point the chart at an existing service with the values listed.\n");
-    }
+    let _ = writeln!(o, "Clowder provided these at run time. For each, either enable the chart's bundled option or point the chart at an existing service with the values listed.\n");
     let _ = writeln!(o, "| provider | what | enable bundled | or set (external) | used by | source |\n|---|---|---|---|---|---|");
     for n in &i.needs {
         let _ = writeln!(
@@ -251,6 +248,10 @@ fn infrastructure(o: &mut String, r: &Report) {
             at(&n.source)
         );
     }
+    bundled_objects(o, i);
+}
+
+fn bundled_objects(o: &mut String, i: &crate::report::data::Infrastructure) {
     if !i.bundled_objects.is_empty() {
         let _ = writeln!(o, "\nObjects clowd2helm adds at defaults (bundled infrastructure, generated configuration): {}.", i.bundled_objects.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "));
     }

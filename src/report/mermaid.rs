@@ -67,7 +67,7 @@ pub fn flowchart(r: &Report, cats: &Categories) -> String {
     let mut targets: Vec<(String, Vec<String>)> = Vec::new();
     for (k, n) in r.infrastructure.needs.iter().enumerate() {
         let nid = format!("{}_{k}", id("i", &n.provider));
-        let what = if r.infrastructure.derived_from == "model" { format!("{}: {}", n.provider, n.detail) } else { n.provider.clone() };
+        let what = format!("{}: {}", n.provider, n.detail);
         let what = if what.chars().count() > 48 { format!("{}…", what.chars().take(47).collect::<String>()) } else { what };
         let _ = writeln!(out, "  {nid}[(\"{}\")]", label(&what));
         targets.push((nid, n.used_by.clone()));
