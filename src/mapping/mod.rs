@@ -3,10 +3,10 @@
 
 pub mod app;
 pub mod autoscaler;
-pub mod cdappconfig;
+pub mod config;
+pub mod connections;
 pub mod deployment;
 pub mod environment;
-pub mod infra;
 pub mod job;
 pub mod objects;
 pub mod params;
