@@ -2,14 +2,15 @@
 
 pub mod eval;
 pub mod finding;
+pub mod input;
 pub mod k8s;
 pub mod value;
 pub mod workload;
 
 pub use finding::{Finding, Findings, Outcome, SourceRef};
+pub use input::{Parameter, Pos};
 pub use value::{Cond, Entry, Item, Part, Text, Val};
 
-use crate::source::template::Parameter;
 pub use workload::*;
 
 /// How a parameter's value is typed in values.yaml and values.schema.json.
