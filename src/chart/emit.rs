@@ -142,6 +142,7 @@ impl Emitter {
             Cond::Value(p) => values_expr(p),
             Cond::Not(inner) => format!("(not {})", self.cond_expr(inner)),
             Cond::And(list) => format!("(and {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
+            Cond::Or(list) => format!("(or {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
         }
     }
 

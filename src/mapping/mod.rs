@@ -8,6 +8,7 @@ pub mod connections;
 pub mod deployment;
 pub mod environment;
 pub mod externals;
+pub mod install_order;
 pub mod job;
 pub mod objects;
 pub mod params;
@@ -177,6 +178,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     }
     objects::map_objects(&mut ctx, &mut model)?;
     externals::resolve(&mut ctx, &mut model);
+    install_order::apply(&mut ctx, &mut model);
     check_collisions(&ctx, &model)?;
     params::map_parameters(&mut ctx, &mut model)?;
     app::values_blocks(&ctx, &mut model);

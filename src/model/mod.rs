@@ -13,6 +13,12 @@ pub use value::{Cond, Entry, Item, Part, Text, Val};
 
 pub use workload::*;
 
+/// The value that turns on an ordered install: invoked jobs and what they need become
+/// pre-install hooks, so migrations finish before any app pod starts (docs/standalone.md).
+pub const ORDERED: &str = "install.ordered";
+/// Hook events of an ordered install.
+pub const ORDERED_EVENTS: &str = "pre-install,pre-upgrade";
+
 /// How a parameter's value is typed in values.yaml and values.schema.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamType {
@@ -83,6 +89,9 @@ pub struct ExtraObject {
     pub file: String,
     pub body: Val,
     pub when: Option<Cond>,
+    /// Part of a bundled service (database, cache, Kafka, object store, their set-up jobs): in an
+    /// ordered install it becomes a pre-install hook.
+    pub infra: bool,
 }
 
 /// Everything the chart stage needs, and everything the report describes.

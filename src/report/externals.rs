@@ -37,6 +37,7 @@ pub fn cond_text(c: &Cond) -> String {
             other => format!("not ({})", cond_text(other)),
         },
         Cond::And(parts) => parts.iter().map(cond_text).collect::<Vec<_>>().join(" and "),
+        Cond::Or(parts) => format!("({})", parts.iter().map(cond_text).collect::<Vec<_>>().join(" or ")),
     }
 }
 

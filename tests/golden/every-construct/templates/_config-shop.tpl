@@ -74,8 +74,8 @@ privateEndpoints:
   h2cTLSPort: 0
 kafka:
   brokers:
-  - hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
-    port: {{ $.Values.kafka.external.port | toJson }}
+  - hostname: {{ if $.Values.kafka.bundled.enabled }}shop-kafka{{ else }}{{ (print $.Values.kafka.external.host) | toJson }}{{ end }}
+    port: {{ if $.Values.kafka.bundled.enabled }}9092{{ else }}{{ $.Values.kafka.external.port | toJson }}{{ end }}
     {{- if $.Values.kafka.sasl.mechanism }}
     authtype: sasl
     {{- end }}
