@@ -1,0 +1,74 @@
+//! "Executive summary", the first section: the few numbers and risks a reviewer reads first; every other
+//! section details one of them.
+
+use crate::model::Outcome;
+use crate::report::compare::markdown::executive;
+use crate::report::Report;
+use std::fmt::Write;
+
+pub fn markdown(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Executive summary\n");
+    if let Some(c) = &r.comparison {
+        executive(o, c);
+    }
+    let s = &r.summary;
+    let d = &s.deployments.at_defaults;
+    let k = &s.components;
+    let _ = writeln!(
+        o,
+        "- **Generated chart**: {} Deployments{}{}, running {} pods at its defaults (requests: {} CPU, {} memory).",
+        k.deployments,
+        if k.cronjobs > 0 { format!(", {} CronJobs", k.cronjobs) } else { String::new() },
+        if k.jobs > 0 { format!(", {} Jobs run at install and upgrade", k.jobs) } else { String::new() },
+        d.pods,
+        d.requests.cpu,
+        d.requests.memory
+    );
+    let must: Vec<String> = r.secrets.iter().chain(&r.config_maps).filter(|c| c.provided_by == "cluster" && !c.optional).map(|c| format!("`{}`", c.name)).collect();
+    let decisions = r.parameters.counts.decisions_needed;
+    if decisions > 0 || !must.is_empty() {
+        let mut parts = Vec::new();
+        if decisions > 0 {
+            parts.push(format!("{decisions} required parameters without a default (see Parameters)"));
+        }
+        if !must.is_empty() {
+            parts.push(format!("{} Secrets/ConfigMaps that must exist first: {}", must.len(), must.join(", ")));
+        }
+        let _ = writeln!(o, "- **Before install**: {}.", parts.join("; "));
+    }
+    let external: Vec<&str> = r.infrastructure.needs.iter().filter(|n| n.bundled_switch.is_none()).map(|n| n.provider.as_str()).collect();
+    if !r.infrastructure.needs.is_empty() {
+        let bundled = r.infrastructure.needs.len() - external.len();
+        let _ = writeln!(
+            o,
+            "- **Infrastructure**: {} needs; {} can run bundled in the chart, {} must point at an existing service{}.",
+            r.infrastructure.needs.len(),
+            bundled,
+            external.len(),
+            if external.is_empty() { String::new() } else { format!(" ({})", dedup(&external).join(", ")) }
+        );
+    }
+    if !r.unserved_services.is_empty() {
+        let _ = writeln!(o, "- **Services referenced but not deployed**: {}.", r.unserved_services.iter().map(|u| format!("`{}` ({})", u.host, u.env)).collect::<Vec<_>>().join(", "));
+    }
+    let count = |oc: Outcome| s.findings_by_outcome.get(oc.as_str()).copied().unwrap_or(0);
+    let _ = writeln!(
+        o,
+        "- **Findings**: {} ({} need input, {} approximated, {} unsupported, {} translated); the ledger in the appendix lists each with its line.\n",
+        s.findings_total,
+        count(Outcome::NeedsInput),
+        count(Outcome::Approximated),
+        count(Outcome::Unsupported),
+        count(Outcome::Translated)
+    );
+}
+
+fn dedup<'a>(v: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for x in v {
+        if !out.contains(x) {
+            out.push(x);
+        }
+    }
+    out
+}
