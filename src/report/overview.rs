@@ -16,11 +16,11 @@ pub fn markdown(o: &mut String, r: &Report) {
     let k = &s.components;
     let _ = writeln!(
         o,
-        "- **Generated chart**: {} Deployments{}{}, running {} pods at its defaults (requests: {} CPU, {} memory).",
-        k.deployments,
-        if k.cronjobs > 0 { format!(", {} CronJobs", k.cronjobs) } else { String::new() },
-        if k.jobs > 0 { format!(", {} Jobs run at install and upgrade", k.jobs) } else { String::new() },
-        d.pods,
+        "- **Generated chart**: {}{}{}, running {} at its defaults (requests: {} CPU, {} memory).",
+        count(k.deployments, "Deployment"),
+        if k.cronjobs > 0 { format!(", {}", count(k.cronjobs, "CronJob")) } else { String::new() },
+        if k.jobs > 0 { format!(", {} run at install and upgrade", count(k.jobs, "Job")) } else { String::new() },
+        count(d.pods as usize, "pod"),
         d.requests.cpu,
         d.requests.memory
     );
@@ -29,10 +29,10 @@ pub fn markdown(o: &mut String, r: &Report) {
     if decisions > 0 || !must.is_empty() {
         let mut parts = Vec::new();
         if decisions > 0 {
-            parts.push(format!("{decisions} required parameters without a default (see Parameters)"));
+            parts.push(format!("{} without a default (see Parameters)", count(decisions, "required parameter")));
         }
         if !must.is_empty() {
-            parts.push(format!("{} Secrets/ConfigMaps that must exist first: {}", must.len(), must.join(", ")));
+            parts.push(format!("{} that must exist first: {}", count(must.len(), "Secret/ConfigMap"), must.join(", ")));
         }
         let _ = writeln!(o, "- **Before install**: {}.", parts.join("; "));
     }
@@ -41,8 +41,8 @@ pub fn markdown(o: &mut String, r: &Report) {
         let bundled = r.infrastructure.needs.len() - external.len();
         let _ = writeln!(
             o,
-            "- **Infrastructure**: {} needs; {} can run bundled in the chart, {} must point at an existing service{}.",
-            r.infrastructure.needs.len(),
+            "- **Infrastructure**: {}; {} can run bundled in the chart, {} must point at an existing service{}.",
+            count(r.infrastructure.needs.len(), "need"),
             bundled,
             external.len(),
             if external.is_empty() { String::new() } else { format!(" ({})", dedup(&external).join(", ")) }
@@ -51,16 +51,21 @@ pub fn markdown(o: &mut String, r: &Report) {
     if !r.unserved_services.is_empty() {
         let _ = writeln!(o, "- **Services referenced but not deployed**: {}.", r.unserved_services.iter().map(|u| format!("`{}` ({})", u.host, u.env)).collect::<Vec<_>>().join(", "));
     }
-    let count = |oc: Outcome| s.findings_by_outcome.get(oc.as_str()).copied().unwrap_or(0);
+    let of = |oc: Outcome| s.findings_by_outcome.get(oc.as_str()).copied().unwrap_or(0);
     let _ = writeln!(
         o,
         "- **Findings**: {} ({} need input, {} approximated, {} unsupported, {} translated); the ledger in the appendix lists each with its line.\n",
         s.findings_total,
-        count(Outcome::NeedsInput),
-        count(Outcome::Approximated),
-        count(Outcome::Unsupported),
-        count(Outcome::Translated)
+        of(Outcome::NeedsInput),
+        of(Outcome::Approximated),
+        of(Outcome::Unsupported),
+        of(Outcome::Translated)
     );
+}
+
+/// `1 Job`, `2 Jobs`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
 fn dedup<'a>(v: &[&'a str]) -> Vec<&'a str> {
