@@ -542,6 +542,11 @@ fn matrix(cats: &Categories, components: &[ComponentMatch], scan: &ChartScan, in
 /// The gaps most likely to break the app at run time, most severe first (at most six).
 fn risks(c: &Comparison) -> Vec<String> {
     let mut out = Vec::new();
+    // First, because it makes everything below incomplete.
+    let skipped = c.reading.iter().filter(|n| n.kind == "skipped-document").count();
+    if skipped > 0 {
+        out.push(format!("{skipped} rendered document(s) of the chart could not be read; whatever they hold is not compared (see \"Reading the chart\")."));
+    }
     let routed: Vec<&QueueCoverage> = c.queues.iter().filter(|q| q.status == "unconsumed" && !q.listed_by.is_empty()).collect();
     if !routed.is_empty() {
         out.push(format!(
@@ -556,10 +561,6 @@ fn risks(c: &Comparison) -> Vec<String> {
     let public: Vec<&ComponentMatch> = c.components.iter().filter(|x| x.status == "missing" && x.category == "api" && x.replicas.unwrap_or(0) > 0).collect();
     if !public.is_empty() {
         out.push(format!("API components without a chart workload: {}.", public.iter().map(|x| format!("`{}`", x.name)).collect::<Vec<_>>().join(", ")));
-    }
-    let skipped = c.reading.iter().filter(|n| n.kind == "skipped-document").count();
-    if skipped > 0 {
-        out.push(format!("{skipped} rendered document(s) of the chart could not be read; whatever they hold is not compared (see \"Reading the chart\")."));
     }
     let required: Vec<&MissingObject> = c.missing_secrets.iter().chain(&c.missing_config_maps).filter(|m| m.status == "missing" && !m.optional && !m.needed_by_covered.is_empty()).collect();
     if !required.is_empty() {
