@@ -9,6 +9,7 @@ use super::paths;
 use super::sections::components::{self, Component};
 use super::sections::config_objects::{self, ConfigObject};
 use super::sections::env::{self, EnvCategoryReport};
+use super::sections::externals::{self, ExternalRow};
 use super::sections::infrastructure::{self, Infrastructure};
 use super::sections::parameters::{self, Parameters};
 use super::sections::queues::{self, Queue};
@@ -31,6 +32,8 @@ pub struct Report {
     pub components: Vec<Component>,
     pub worker_queues: Vec<Queue>,
     pub infrastructure: Infrastructure,
+    /// What pods need that the release does not create (install closure).
+    pub externals: Vec<ExternalRow>,
     pub secrets: Vec<ConfigObject>,
     pub config_maps: Vec<ConfigObject>,
     pub parameters: Parameters,
@@ -73,12 +76,14 @@ impl Report {
         let infrastructure = infrastructure::build(&ev, model, &facts, &env_categories);
         let (unserved_services, external_services) = services::build(&ev, cats, model, &facts);
         let parameters = parameters::build(model);
+        let externals = externals::build(&ev, model);
         let sizes = Sizes {
             worker_queues: worker_queues.len(),
             env_vars: env_categories.iter().map(|c| c.vars.len()).sum(),
             secrets: secrets.len(),
             config_maps: config_maps.len(),
             unserved_services: unserved_services.len(),
+            decisions_before_install: externals.iter().filter(|e| e.needed_at_defaults).count(),
         };
         let summary = summary::build(model, &components, &parameters.counts, sizes);
         let mut findings = model.findings.clone();
@@ -92,6 +97,7 @@ impl Report {
             components,
             worker_queues,
             infrastructure,
+            externals,
             secrets,
             config_maps,
             parameters,
@@ -133,6 +139,7 @@ impl Report {
         self.input.file = paths::shown(&self.input.file);
         self.components.iter_mut().for_each(|c| fix(&mut c.source));
         self.infrastructure.needs.iter_mut().for_each(|n| fix(&mut n.source));
+        self.externals.iter_mut().for_each(|e| fix(&mut e.source));
         for o in self.secrets.iter_mut().chain(self.config_maps.iter_mut()) {
             o.source.iter_mut().for_each(&mut fix);
             o.uses.iter_mut().flat_map(|u| u.source.iter_mut()).for_each(&mut fix);

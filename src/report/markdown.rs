@@ -3,7 +3,7 @@
 
 use super::categories::Categories;
 use super::overview;
-use super::sections::{components, config_objects, diagram, env, infrastructure, ledger, parameters, queues, services, summary};
+use super::sections::{components, config_objects, diagram, env, externals, infrastructure, ledger, parameters, queues, services, summary};
 use super::Report;
 use crate::model::Model;
 use std::fmt::Write;
@@ -28,6 +28,7 @@ pub fn render_report(r: &Report, cats: &Categories) -> String {
         super::compare::markdown::markdown(&mut o, c);
     }
     summary::markdown(&mut o, &r.summary, cats);
+    externals::markdown(&mut o, &r.externals);
     components::markdown(&mut o, &r.components, cats);
     queues::markdown(&mut o, &r.worker_queues);
     infrastructure::markdown(&mut o, &r.infrastructure);

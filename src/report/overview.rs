@@ -24,7 +24,7 @@ pub fn markdown(o: &mut String, r: &Report) {
         d.requests.cpu,
         d.requests.memory
     );
-    let must: Vec<String> = r.secrets.iter().chain(&r.config_maps).filter(|c| c.provided_by == "cluster" && !c.optional).map(|c| format!("`{}`", c.name)).collect();
+    let must: Vec<String> = r.externals.iter().filter(|e| e.needed_at_defaults).map(|e| format!("`{}`", e.name)).collect();
     let decisions = r.parameters.counts.decisions_needed;
     if decisions > 0 || !must.is_empty() {
         let mut parts = Vec::new();
@@ -32,7 +32,7 @@ pub fn markdown(o: &mut String, r: &Report) {
             parts.push(format!("{} without a default (see Parameters)", count(decisions, "required parameter")));
         }
         if !must.is_empty() {
-            parts.push(format!("{} that must exist first: {}", count(must.len(), "Secret/ConfigMap"), must.join(", ")));
+            parts.push(format!("{} the release does not create (see Decisions before install): {}", count(must.len(), "object"), must.join(", ")));
         }
         let _ = writeln!(o, "- **Before install**: {}.", parts.join("; "));
     }

@@ -25,9 +25,12 @@ pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 /// Mappings with more keys than this get a hash index for the duplicate-key check, so that a
 /// hostile flat mapping cannot make loading quadratic.
 const KEY_INDEX_FROM: usize = 16;
-/// Lines of flow collections re-indented before loading gives up (each repair re-reads the
-/// stream, so the bound keeps a hostile input linear in practice).
-const MAX_FLOW_REPAIRS: usize = 256;
+/// Lines of flow collections re-indented before loading gives up. Each repair reads the stream
+/// again, so this bounds the extra work; hand-written templates need one or two.
+const MAX_FLOW_REPAIRS: usize = 64;
+
+/// Positions are a model type (the bottom layer), so findings can carry them.
+pub use crate::model::Pos;
 
 /// What to do with a key that appears twice in one mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +53,6 @@ pub enum Note {
 pub struct Loaded {
     pub docs: Vec<Node>,
     pub notes: Vec<Note>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
-pub struct Pos {
-    pub line: usize,
-    pub col: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -41,6 +41,11 @@ pub struct ConfigObject {
     pub source: Option<SourceRef>,
 }
 
+/// `optional: true` at defaults (an entry may exist only under a condition).
+fn is_optional(ev: &Eval, reference: &Val) -> bool {
+    reference.entries().iter().any(|e| e.key.is_literal("optional") && e.when.as_ref().is_none_or(|c| ev.cond(c)) && ev.val(&e.val) == Some(J::Bool(true)))
+}
+
 /// Secret and ConfigMap references of every container and volume, plus the ones the chart
 /// creates: (Secrets, ConfigMaps).
 pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> (Vec<ConfigObject>, Vec<ConfigObject>) {
@@ -50,7 +55,10 @@ pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> (Vec<ConfigOb
         if let Some(i) = objs.iter().position(|o| o.kind == kind && o.name == name) {
             return i;
         }
-        objs.push(ConfigObject { kind, name, name_expr: display_val(name_v), provided_by: "cluster", origin: None, optional: true, keys: Vec::new(), used_by: Vec::new(), uses: Vec::new(), source: None });
+        // A reference the chart wires to `secrets.<name>` / `configMaps.<name>` is written as its default.
+        let wired = matches!(name_v, Val::Str(t) if t.params().next().is_none() && t.as_literal().is_none() && t.display().starts_with(&['<'][..]) && ["<secrets.", "<configMaps."].iter().any(|p| t.display().starts_with(p)));
+        let name_expr = if wired { name.clone() } else { display_val(name_v) };
+        objs.push(ConfigObject { kind, name, name_expr, provided_by: "cluster", origin: None, optional: true, keys: Vec::new(), used_by: Vec::new(), uses: Vec::new(), source: None });
         objs.len() - 1
     };
     // Created by the chart: template objects, then extra objects.
@@ -94,7 +102,7 @@ pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> (Vec<ConfigOb
                     let Some(n) = r.get("name") else { continue };
                     let i = entry(kind, n, &mut objs);
                     let key = r.get("key").map(|k| shown(ev, k));
-                    let optional = matches!(r.get("optional").and_then(|o| ev.val(o)), Some(J::Bool(true)));
+                    let optional = is_optional(ev, r);
                     add_use(&mut objs[i], &f.name, format!("env {}", e.name), key, optional, e.source.clone());
                 }
             }
@@ -120,14 +128,15 @@ pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> (Vec<ConfigOb
                 let name_field = if kind == "Secret" && s.get("secretName").is_some() { "secretName" } else { "name" };
                 let Some(n) = s.get(name_field) else { continue };
                 let i = entry(kind, n, &mut objs);
-                let optional = matches!(s.get("optional").and_then(|o| ev.val(o)), Some(J::Bool(true)));
+                let optional = is_optional(ev, s);
+                let source = w.pod.volume_sources.iter().find(|(n, _)| *n == vname).map(|(_, s)| s.clone());
                 let items = s.get("items").map(|i| i.items()).unwrap_or(&[]);
                 if items.is_empty() {
-                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), None, optional, None);
+                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), None, optional, source.clone());
                 }
                 for it in items {
                     let key = it.val.get("key").map(|k| shown(ev, k));
-                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), key, optional, None);
+                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), key, optional, source.clone());
                 }
             }
         }

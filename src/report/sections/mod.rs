@@ -6,6 +6,7 @@ pub mod components;
 pub mod config_objects;
 pub mod diagram;
 pub mod env;
+pub mod externals;
 pub mod infrastructure;
 pub mod ledger;
 pub mod parameters;

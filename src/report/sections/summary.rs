@@ -58,6 +58,7 @@ pub struct Sizes {
     pub secrets: usize,
     pub config_maps: usize,
     pub unserved_services: usize,
+    pub decisions_before_install: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +76,8 @@ pub struct Summary {
     pub secrets: usize,
     pub config_maps: usize,
     pub unserved_services: usize,
+    /// Externals that must exist before `helm install` at chart defaults.
+    pub decisions_before_install: usize,
 }
 
 pub fn build(model: &Model, components: &[Component], parameters: &super::parameters::ParamCounts, sizes: Sizes) -> Summary {
@@ -106,6 +109,7 @@ pub fn build(model: &Model, components: &[Component], parameters: &super::parame
         secrets: sizes.secrets,
         config_maps: sizes.config_maps,
         unserved_services: sizes.unserved_services,
+        decisions_before_install: sizes.decisions_before_install,
     }
 }
 
