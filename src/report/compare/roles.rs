@@ -132,10 +132,10 @@ pub fn entry_point(words: &[String]) -> Option<String> {
 
 /// `manage.py` dispatches to its first argument that is not an option.
 fn dispatch<'a>(prog: &str, mut rest: impl Iterator<Item = &'a String>) -> String {
-    if prog == "manage.py" {
-        if let Some(sub) = rest.find(|w| !w.starts_with('-')) {
-            return format!("{prog} {sub}");
-        }
+    if prog == "manage.py"
+        && let Some(sub) = rest.find(|w| !w.starts_with('-'))
+    {
+        return format!("{prog} {sub}");
     }
     prog.to_string()
 }
