@@ -353,6 +353,37 @@ fn reports_carry_no_absolute_path() {
 }
 
 #[test]
+fn no_credential_of_the_chart_reaches_the_report() {
+    // A chart that writes credentials in plain env values (it happens): the evidence quotes
+    // env values, so the report must leave these out.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("rendered.yaml");
+    let secret = "s3cr3t-value-1234";
+    std::fs::write(
+        &f,
+        format!(
+            "---\n# Source: plain/templates/worker.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker-priority\nspec:\n  template:\n    spec:\n      containers:\n      - name: w\n        image: quay.io/example/cost:2.4\n        command: [celery, -A, cost, worker, -Q, priority]\n        env:\n        - name: DATABASE_PASSWORD\n          value: {secret}\n        - name: REDIS_URL\n          value: redis://:{secret}@cache.example.com:6379/0\n        - name: API_TOKEN\n          value: {secret}\n"
+        ),
+    )
+    .unwrap();
+    for format in ["json", "md"] {
+        let out = run(&["gap", APP, "--against-rendered", f.to_str().unwrap(), "--format", format]);
+        assert!(!out.contains(secret), "--format {format} quotes a credential");
+    }
+    let r: J = serde_json::from_str(&run(&["gap", APP, "--against-rendered", f.to_str().unwrap(), "--format", "json"])).unwrap();
+    assert_eq!(component(&r, "worker-priority")["status"], "matched");
+    let cache = r["comparison"]["infrastructure"].as_array().unwrap().iter().find(|i| i["provider"] == "inMemoryDb").unwrap();
+    assert_eq!(cache["status"], "external", "the URL still says where the cache is: {}", cache["evidence"]);
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let a = run(&["gap", APP, "--against", "fixtures/charts/cost-onprem-like", "--format", "json"]);
+    let b = run(&["gap", APP, "--against", "fixtures/charts/cost-onprem-like", "--format", "json"]);
+    assert_eq!(a, b);
+}
+
+#[test]
 fn the_report_opens_with_its_summary_and_folds_long_tables() {
     let md = run(&["gap", APP, "--against", "fixtures/charts/renamed-workers"]);
     let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();

@@ -121,7 +121,6 @@ impl Report {
             infrastructure: &self.infrastructure.needs,
             env_categories: &self.env_categories,
             unserved_services: &self.unserved_services,
-            external_services: &self.external_services,
         }
     }
 

@@ -149,6 +149,20 @@ pub fn worker_queues(words: &[String], env: impl Fn(&str) -> Option<String>) -> 
     }
 }
 
+/// Env names that hold credentials: their values never appear in a report.
+pub fn secret_like(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "_KEY", "CREDENTIAL", "DSN", "PRIVATE", "PSK"].iter().any(|w| n.contains(w))
+}
+
+/// A value for a report: the user and password of a URL (`scheme://user:pass@host`) removed.
+pub fn redact_url(value: &str) -> String {
+    match (value.find("://"), value.find('@')) {
+        (Some(i), Some(at)) if at > i && !value[i + 3..at].contains('/') => format!("{}://…@{}", &value[..i], &value[at + 1..]),
+        _ => value.to_string(),
+    }
+}
+
 /// Split a host-like value into host and port: `http://h:1/x`, `h:1`, `h`.
 pub fn host_port(value: &str) -> Option<(String, Option<String>)> {
     let v = value.trim();
@@ -193,5 +207,8 @@ mod tests {
         assert_eq!(host_port("/api/v1"), None);
         assert_eq!(host_port(""), None);
         assert_eq!(summarize_command(&["/bin/bash".into(), "-c".into(), "a  b\n c\n".into()]), "a b c");
+        assert_eq!(redact_url("redis://:pw@cache:6379/0"), "redis://…@cache:6379/0");
+        assert_eq!(redact_url("https://s3.example.com/a@b"), "https://s3.example.com/a@b");
+        assert!(secret_like("DATABASE_PASSWORD") && secret_like("AWS_SECRET_ACCESS_KEY") && !secret_like("MASU"));
     }
 }

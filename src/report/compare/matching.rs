@@ -12,6 +12,7 @@
 use super::roles::{Role, Vocabulary};
 use super::scan::{ChartWorkload, EnvMap};
 use crate::report::categories::image_name;
+use crate::report::facts::secret_like;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -114,7 +115,7 @@ impl<'a> Context<'a> {
                 *counts.entry((k.clone(), v.to_ascii_lowercase())).or_insert(0) += 1;
             }
             let limit = (n / 10).max(2);
-            counts.into_iter().filter(|(kv, c)| *c <= limit && !kv.1.is_empty() && !kv.1.starts_with(|c: char| c.is_ascii_digit()) && !kv.1.starts_with("secret ") && !kv.1.starts_with("configmap ")).map(|(kv, _)| kv).collect()
+            counts.into_iter().filter(|(kv, c)| *c <= limit && !secret_like(&kv.0) && !kv.1.is_empty() && !kv.1.starts_with(|c: char| c.is_ascii_digit()) && !kv.1.starts_with("secret ") && !kv.1.starts_with("configmap ")).map(|(kv, _)| kv).collect()
         };
         let ours_rare = rare(&mut comps.iter().flat_map(|c| c.env.iter()), comps.len());
         let theirs_rare = rare(&mut workloads.iter().flat_map(|w| w.env.iter()), workloads.len());

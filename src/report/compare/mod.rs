@@ -63,7 +63,6 @@ pub struct Ours<'a> {
     pub infrastructure: &'a [Infra],
     pub env_categories: &'a [EnvCategoryReport],
     pub unserved_services: &'a [ServiceRef],
-    pub external_services: &'a [ServiceRef],
 }
 
 #[derive(Debug, Clone, Serialize)]

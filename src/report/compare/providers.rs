@@ -5,7 +5,7 @@
 
 use super::scan::{ChartScan, ChartService};
 use crate::report::categories::{Categories, Traits};
-use crate::report::facts::host_port;
+use crate::report::facts::{host_port, redact_url, secret_like};
 use crate::report::sections::infrastructure::Infra;
 use crate::report::sections::services::ServiceRef;
 use serde::Serialize;
@@ -74,9 +74,10 @@ fn env_links(scan: &ChartScan, users: &[usize], cats: &Categories, provider: &st
                 Some(p) => name.starts_with(p),
                 None => cats.env_category(name).provider.as_deref() == Some(provider),
             };
-            if !relevant || value.starts_with("secret ") || value.starts_with("configmap ") || !seen.insert((name.clone(), value.clone())) {
+            if !relevant || secret_like(name) || value.starts_with("secret ") || value.starts_with("configmap ") || !seen.insert((name.clone(), value.clone())) {
                 continue;
             }
+            let value = &redact_url(value);
             let Some((host, _)) = host_port(value) else { continue };
             if cats.ignored_host(&host) {
                 continue;
@@ -168,7 +169,7 @@ pub fn check(needs: &[Infra], unserved: &[ServiceRef], apps: &[String], scan: &C
         let by_name: Vec<String> = scan.workloads.iter().filter(|w| w.name == s.host).map(|w| w.name.clone()).chain(scan.services.iter().filter(|x| x.name == s.host).map(|x| format!("Service/{}", x.name))).collect();
         let by_category: Vec<String> = scan.workloads.iter().filter(|w| category != "service" && w.category == category).map(|w| w.name.clone()).collect();
         // The chart may set the same variable to something it does run, or to an outside host.
-        let same_var: Vec<(String, String)> = users.iter().filter_map(|&i| scan.workloads[i].env.get(&s.env).map(|v| (s.env.clone(), v.clone()))).collect();
+        let same_var: Vec<(String, String)> = users.iter().filter_map(|&i| scan.workloads[i].env.get(&s.env).map(|v| (s.env.clone(), redact_url(v)))).collect();
         if !by_name.is_empty() {
             st.status = "bundled";
             st.evidence.push(format!("the chart runs {}", list(&by_name)));
