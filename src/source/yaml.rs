@@ -784,6 +784,42 @@ mod tests {
         assert!(e.message.contains("not closed") || e.message.contains("malformed"), "{e}");
     }
 
+    /// The new paths (merge keys, duplicate keys, flow re-indentation) under deterministic
+    /// mutations of the fixtures that use them: errors are fine, panics and hangs are not.
+    #[test]
+    fn mutated_yaml_constructs_never_panic() {
+        let seeds = [
+            include_str!("../../fixtures/realworld/yaml-merge-keys.yaml"),
+            include_str!("../../fixtures/realworld/yaml-flow-indent.yaml"),
+            include_str!("../../fixtures/realworld/yaml-duplicate-keys.yaml"),
+        ];
+        let tokens = ["[", "]", "{", "}", ",", "<<: *pod\n", "<<: [*pod, *small]\n", "\n", "  ", "&a ", "*a", ": ", "- ", "\n]", "\n}"];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for case in 0..3000 {
+            let mut text: Vec<char> = seeds[case % seeds.len()].chars().collect();
+            for _ in 0..1 + next(4) {
+                let at = next(text.len() + 1);
+                if next(3) == 0 && at < text.len() {
+                    let end = (at + 1 + next(6)).min(text.len());
+                    text.drain(at..end);
+                } else {
+                    let t = tokens[next(tokens.len())];
+                    text.splice(at..at, t.chars());
+                }
+            }
+            let text: String = text.into_iter().collect();
+            for mode in [Duplicates::Refuse, Duplicates::LastWins] {
+                let _ = load("m.yaml", &text, mode);
+            }
+        }
+    }
+
     #[test]
     fn bounds_alias_bombs() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
