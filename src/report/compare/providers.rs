@@ -91,6 +91,8 @@ fn env_links(scan: &ChartScan, users: &[usize], cats: &Categories, provider: &st
                 Target::Service(s) => {
                     bundled.push(format!("`{name}={value}` names the chart's Service `{}`", s.name));
                     found.push(format!("Service/{}", s.name));
+                    // And the workloads behind it.
+                    found.extend(scan.workloads.iter().filter(|w| w.services.contains(&s.name)).map(|w| w.name.clone()));
                 }
                 Target::Workload(n) => {
                     bundled.push(format!("`{name}={value}` names the chart's workload `{n}`"));
