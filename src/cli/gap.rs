@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use clowd2helm::error::{Error, Result};
 use clowd2helm::report::categories::Categories;
 use clowd2helm::report::compare::decisions::Decisions;
-use clowd2helm::report::compare::{compare, unused_decisions, Against};
+use clowd2helm::report::compare::{compare, Against};
 use clowd2helm::report::Report;
 use std::path::PathBuf;
 
@@ -104,7 +104,7 @@ pub fn run(a: &Args) -> Result<u8> {
             decisions,
         };
         let comparison = compare(&model, &cats, report.ours(), &against)?;
-        for u in unused_decisions(&comparison) {
+        for u in comparison.unused_decisions() {
             eprintln!("warning: {}", u.message);
         }
         report.comparison = Some(comparison);

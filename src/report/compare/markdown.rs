@@ -1,7 +1,7 @@
 //! Section "Comparison with chart ...": the matrix, each component's status with its evidence,
 //! the queues, env vars, Secrets and infrastructure the chart lacks, and how the chart was read.
 
-use super::{ComponentMatch, Comparison};
+use super::comparison::{ComponentMatch, Comparison};
 use crate::report::md::{cell, code, codes, list, table};
 use std::fmt::Write;
 

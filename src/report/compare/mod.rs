@@ -1,10 +1,14 @@
 //! `gap --against`: what an existing, hand-written Helm chart covers of the ClowdApp, and what
 //! it lacks, judged by role rather than by name.
 //!
-//! render (helm, tolerant reading) → scan (workloads, Services, Secrets) → matching (evidence,
-//! confidence, many-to-one, replaced-by) → coverage (queues, env, Secrets, differences) and
-//! providers (bundled, external, missing) → decisions (accepted omissions) → the section.
+//! `render` (helm, tolerant reading) → `scan` (workloads, Services, Secrets; `roles` says what
+//! each does) → `matching` (evidence, confidence, many-to-one, replaced-by) → `coverage` (queues,
+//! env, Secrets, differences) and `providers` (bundled, external, missing) → `accept` (applies
+//! the `decisions` file) → `comparison` (the section's data, matrix and risks) → `markdown`.
+//! This module runs the steps in that order.
 
+pub mod accept;
+pub mod comparison;
 pub mod coverage;
 pub mod decisions;
 pub mod markdown;
@@ -16,7 +20,7 @@ pub mod scan;
 
 use crate::error::{Error, Result};
 use crate::model::eval::Eval;
-use crate::model::{EnvValue, Model, SourceRef};
+use crate::model::{EnvValue, Model};
 use crate::report::categories::Categories;
 use crate::report::facts::{from_text, rendered, shown};
 use crate::report::paths;
@@ -26,14 +30,14 @@ use crate::report::sections::env::EnvCategoryReport;
 use crate::report::sections::infrastructure::Infra;
 use crate::report::sections::queues::Queue;
 use crate::report::sections::services::ServiceRef;
-use coverage::{Difference, EnvGap, MissingObject, OurProbes, QueueCoverage};
-use decisions::{Decisions, DecisionsInfo, UnusedDecision};
-use matching::{Evidence, Pairing};
-use providers::ProviderStatus;
-use render::{ReadingNote, RenderInfo, RenderRequest};
+pub use comparison::Comparison;
+use comparison::{Candidate, ChartSource, ChartWorkloadInfo, ComponentMatch, Totals};
+use coverage::OurProbes;
+use decisions::Decisions;
+use matching::Pairing;
+use render::RenderRequest;
 use roles::Vocabulary;
 use scan::{ChartScan, EnvMap};
-use serde::Serialize;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -63,115 +67,6 @@ pub struct Ours<'a> {
     pub infrastructure: &'a [Infra],
     pub env_categories: &'a [EnvCategoryReport],
     pub unserved_services: &'a [ServiceRef],
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChartSource {
-    pub name: String,
-    /// The chart folder as reports show paths (never absolute).
-    pub dir: Option<String>,
-    pub release: String,
-    pub values_files: Vec<String>,
-    pub set: Vec<String>,
-    pub render: RenderInfo,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Totals {
-    pub clowdapp: usize,
-    pub chart: usize,
-    pub matched: usize,
-    pub replaced: usize,
-    pub missing: usize,
-    pub accepted: usize,
-    pub chart_only: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MatrixRow {
-    pub category: String,
-    pub title: String,
-    pub clowdapp: usize,
-    pub chart: usize,
-    pub matched: usize,
-    pub replaced: usize,
-    pub missing: usize,
-    pub accepted: usize,
-    pub clowdapp_names: Vec<String>,
-    pub chart_names: Vec<String>,
-}
-
-/// The best workload an unmatched component was not paired with, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Candidate {
-    pub workload: String,
-    pub score: i32,
-    pub evidence: Vec<Evidence>,
-    pub rejected_because: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ComponentMatch {
-    /// Object name at the chart's defaults.
-    pub name: String,
-    /// As written in the ClowdApp.
-    pub component: String,
-    pub kind: String,
-    pub category: String,
-    /// `matched`, `replaced` (the same role served by different software), `missing`, `accepted`.
-    pub status: &'static str,
-    /// Chart workloads that serve it (several when they share its queues).
-    pub matched_with: Vec<String>,
-    /// `evidence` or `override` (`--match`).
-    pub matched_by: Option<&'static str>,
-    /// `high`, `medium` or `low`, from the evidence score.
-    pub confidence: Option<&'static str>,
-    pub score: Option<i32>,
-    pub evidence: Vec<Evidence>,
-    pub replaced_reason: Option<String>,
-    pub accepted_reason: Option<String>,
-    /// For an unmatched component: the nearest workload and why it is not a match.
-    pub closest: Option<Candidate>,
-    /// Templates of the chart that would render it but are switched off with these values.
-    pub gated_templates: Vec<String>,
-    pub replicas: Option<i64>,
-    pub queues: Vec<String>,
-    pub differences: Vec<Difference>,
-    pub env_only_in_clowdapp: Vec<String>,
-    pub env_only_in_chart: Vec<String>,
-    pub source: SourceRef,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChartWorkloadInfo {
-    pub name: String,
-    pub kind: String,
-    pub category: String,
-    pub image: String,
-    pub role: String,
-    pub queues: Vec<String>,
-    pub template: Option<String>,
-    /// The ClowdApp need it provides (`database`, `dependency: rbac`), if any.
-    pub serves: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    pub chart: ChartSource,
-    /// What the tolerant reading of the rendered chart accepted or skipped.
-    pub reading: Vec<ReadingNote>,
-    pub totals: Totals,
-    pub matrix: Vec<MatrixRow>,
-    pub components: Vec<ComponentMatch>,
-    pub chart_only: Vec<ChartWorkloadInfo>,
-    pub queues: Vec<QueueCoverage>,
-    pub env_unset: Vec<EnvGap>,
-    pub missing_secrets: Vec<MissingObject>,
-    pub missing_config_maps: Vec<MissingObject>,
-    pub infrastructure: Vec<ProviderStatus>,
-    pub decisions: Option<DecisionsInfo>,
-    /// The few gaps most likely to break the app, most severe first.
-    pub risks: Vec<String>,
 }
 
 /// `Chart.yaml`'s name, else the folder name.
@@ -256,7 +151,7 @@ pub fn compare(model: &Model, cats: &Categories, ours: Ours, a: &Against) -> Res
     let mut missing_config_maps = coverage::missing_objects(ours.config_maps, &scan.config_maps_created, &scan.config_maps_referenced, &app_refs, &chart_env, &covered);
     let serving_list: Vec<usize> = serving.iter().copied().collect();
     let mut infrastructure = providers::check(ours.infrastructure, ours.unserved_services, &model.apps, &scan, &serving_list, cats);
-    let decisions = a.decisions.as_ref().map(|d| apply_decisions(d, &mut components, &mut queues, &mut infrastructure, &mut missing_secrets, &mut missing_config_maps, &mut env_unset));
+    let decisions = a.decisions.as_ref().map(|d| accept::apply(d, &mut components, &mut queues, &mut infrastructure, &mut missing_secrets, &mut missing_config_maps, &mut env_unset));
 
     let chart_only: Vec<ChartWorkloadInfo> = scan
         .workloads
@@ -274,7 +169,7 @@ pub fn compare(model: &Model, cats: &Categories, ours: Ours, a: &Against) -> Res
             serves: infrastructure.iter().find(|i| matches!(i.status, "bundled") && i.found.contains(&w.name)).map(|i| if i.provider == "dependency" || i.provider == "service" { format!("{}: {}", i.provider, i.detail) } else { i.provider.clone() }),
         })
         .collect();
-    let matrix = matrix(cats, &components, &scan, &infrastructure);
+    let matrix = comparison::matrix(cats, &components, &scan, &infrastructure);
     let count = |s: &str| components.iter().filter(|c| c.status == s).count();
     let totals = Totals { clowdapp: components.len(), chart: scan.workloads.len(), matched: count("matched"), replaced: count("replaced"), missing: count("missing"), accepted: count("accepted"), chart_only: chart_only.len() };
     let mut cmp = Comparison {
@@ -299,7 +194,7 @@ pub fn compare(model: &Model, cats: &Categories, ours: Ours, a: &Against) -> Res
         decisions,
         risks: Vec::new(),
     };
-    cmp.risks = risks(&cmp);
+    cmp.risks = comparison::risks(&cmp);
     Ok(cmp)
 }
 
@@ -425,158 +320,4 @@ fn component_match(c: &Component, p: &Pairing, scan: &ChartScan, env: &EnvMap, p
         }
     }
     m
-}
-
-fn apply_decisions(
-    d: &Decisions,
-    components: &mut [ComponentMatch],
-    queues: &mut [QueueCoverage],
-    infra: &mut [ProviderStatus],
-    secrets: &mut [MissingObject],
-    cms: &mut [MissingObject],
-    env: &mut [EnvGap],
-) -> DecisionsInfo {
-    let mut used = vec![false; d.list.len()];
-    let mut accepted = 0;
-    for c in components.iter_mut() {
-        if let Some((i, dec)) = d.find("component", &[&c.component, &c.name]) {
-            used[i] = true;
-            if c.status == "missing" {
-                c.status = "accepted";
-                c.accepted_reason = Some(dec.reason.clone());
-                accepted += 1;
-            }
-        }
-    }
-    for q in queues.iter_mut() {
-        if let Some((i, dec)) = d.find("queue", &[&q.name]) {
-            used[i] = true;
-            if q.status == "unconsumed" {
-                q.status = "accepted";
-                q.accepted_reason = Some(dec.reason.clone());
-                accepted += 1;
-            }
-        }
-    }
-    for p in infra.iter_mut() {
-        let key = match p.provider.as_str() {
-            "dependency" => format!("dependency:{}", p.detail.trim_start_matches("optional: ")),
-            "service" => format!("service:{}", p.detail.split('`').nth(1).unwrap_or("")),
-            other => other.to_string(),
-        };
-        if let Some((i, dec)) = d.find("provider", &[&key]) {
-            used[i] = true;
-            if p.status == "missing" {
-                p.status = "accepted";
-                p.accepted_reason = Some(dec.reason.clone());
-                accepted += 1;
-            }
-        }
-    }
-    for (subject, list) in [("secret", secrets), ("config_map", cms)] {
-        for o in list.iter_mut() {
-            if let Some((i, dec)) = d.find(subject, &[&o.name]) {
-                used[i] = true;
-                if o.status == "missing" {
-                    o.status = "accepted";
-                    o.accepted_reason = Some(dec.reason.clone());
-                    accepted += 1;
-                }
-            }
-        }
-    }
-    for g in env.iter_mut() {
-        let mut keep = Vec::new();
-        for n in std::mem::take(&mut g.unset) {
-            match d.find("env", &[&n]) {
-                Some((i, dec)) => {
-                    used[i] = true;
-                    g.accepted.push(format!("{n}: {}", dec.reason));
-                    accepted += 1;
-                }
-                None => keep.push(n),
-            }
-        }
-        g.unset = keep;
-    }
-    let unused = d
-        .list
-        .iter()
-        .zip(&used)
-        .filter(|(_, u)| !**u)
-        .map(|(dec, _)| UnusedDecision { subject: dec.subject, pattern: dec.pattern.clone(), line: dec.line, message: format!("{}:{}: `{}: {}` matches no gap of this comparison (stale, or misspelt?)", paths::shown(&d.file), dec.line, dec.subject, dec.pattern) })
-        .collect();
-    DecisionsInfo { file: paths::shown(&d.file), decisions: d.list.len(), accepted, unused }
-}
-
-fn matrix(cats: &Categories, components: &[ComponentMatch], scan: &ChartScan, infra: &[ProviderStatus]) -> Vec<MatrixRow> {
-    let mut out = Vec::new();
-    for cat in coverage::category_order(cats) {
-        let ours: Vec<&ComponentMatch> = components.iter().filter(|c| c.category == cat).collect();
-        let theirs: Vec<String> = scan.workloads.iter().filter(|w| w.category == cat).map(|w| w.name.clone()).collect();
-        let needs: Vec<&ProviderStatus> = infra.iter().filter(|i| i.category == cat).collect();
-        if ours.is_empty() && theirs.is_empty() && needs.is_empty() {
-            continue;
-        }
-        let mut clowdapp_names: Vec<String> = ours.iter().map(|c| c.name.clone()).collect();
-        clowdapp_names.extend(needs.iter().map(|n| n.detail.clone()));
-        let count = |s: &str| ours.iter().filter(|c| c.status == s).count();
-        let present = needs.iter().filter(|n| matches!(n.status, "bundled" | "external")).count();
-        out.push(MatrixRow {
-            title: cats.component_title(&cat),
-            category: cat.clone(),
-            clowdapp: ours.len() + needs.len(),
-            chart: theirs.len(),
-            matched: count("matched") + present,
-            replaced: count("replaced"),
-            missing: count("missing") + needs.iter().filter(|n| n.status == "missing").count(),
-            accepted: count("accepted") + needs.iter().filter(|n| n.status == "accepted").count(),
-            clowdapp_names,
-            chart_names: theirs,
-        });
-    }
-    out
-}
-
-/// The gaps most likely to break the app at run time, most severe first (at most six).
-fn risks(c: &Comparison) -> Vec<String> {
-    let mut out = Vec::new();
-    // First, because it makes everything below incomplete.
-    let skipped = c.reading.iter().filter(|n| n.kind == "skipped-document").count();
-    if skipped > 0 {
-        out.push(format!("{skipped} rendered document(s) of the chart could not be read; whatever they hold is not compared (see \"Reading the chart\")."));
-    }
-    let routed: Vec<&QueueCoverage> = c.queues.iter().filter(|q| q.status == "unconsumed" && !q.listed_by.is_empty()).collect();
-    if !routed.is_empty() {
-        out.push(format!(
-            "Tasks sent to {} wait forever: {} routes work there (lists the queue in its env) and no chart workload consumes it.",
-            routed.iter().map(|q| format!("`{}`", q.name)).collect::<Vec<_>>().join(", "),
-            routed.iter().flat_map(|q| q.listed_by.iter()).collect::<BTreeSet<_>>().into_iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    for p in c.infrastructure.iter().filter(|p| p.status == "missing" && p.provider != "service") {
-        out.push(format!("No {} ({}) in the chart: {}.", p.provider, p.detail, p.evidence.first().cloned().unwrap_or_default()));
-    }
-    let public: Vec<&ComponentMatch> = c.components.iter().filter(|x| x.status == "missing" && x.category == "api" && x.replicas.unwrap_or(0) > 0).collect();
-    if !public.is_empty() {
-        out.push(format!("API components without a chart workload: {}.", public.iter().map(|x| format!("`{}`", x.name)).collect::<Vec<_>>().join(", ")));
-    }
-    let required: Vec<&MissingObject> = c.missing_secrets.iter().chain(&c.missing_config_maps).filter(|m| m.status == "missing" && !m.optional && !m.needed_by_covered.is_empty()).collect();
-    if !required.is_empty() {
-        out.push(format!(
-            "Not optional for components the chart does serve, and neither created nor referenced by it: {}.",
-            required.iter().map(|m| format!("{} `{}` (used by {})", m.kind, m.name, if m.needed_by_covered.len() > 3 { format!("{} of them", m.needed_by_covered.len()) } else { m.needed_by_covered.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ") })).collect::<Vec<_>>().join("; ")
-        ));
-    }
-    let low: Vec<&ComponentMatch> = c.components.iter().filter(|x| x.confidence == Some("low")).collect();
-    if !low.is_empty() {
-        out.push(format!("Low-confidence pairings to check by hand: {}.", low.iter().map(|x| format!("`{}` → `{}`", x.name, x.matched_with.join("`, `"))).collect::<Vec<_>>().join(", ")));
-    }
-    out.truncate(6);
-    out
-}
-
-/// `Comparison` unused decisions, for a warning on stderr.
-pub fn unused_decisions(c: &Comparison) -> &[UnusedDecision] {
-    c.decisions.as_ref().map(|d| d.unused.as_slice()).unwrap_or(&[])
 }
