@@ -175,6 +175,12 @@ fn agreement(vocab: &Vocabulary, a: &BTreeSet<&String>, b: &BTreeSet<&String>) -
     if shared.is_empty() { Agreement::None } else { Agreement::Shared(shared.join(", ")) }
 }
 
+/// `a Celery worker`, `an HTTP server`.
+fn article(what: &str) -> String {
+    let vowel = what.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) || what.starts_with("HTTP");
+    format!("{} {what}", if vowel { "an" } else { "a" })
+}
+
 fn kind_class(kind: &str) -> &'static str {
     match kind {
         "Job" | "Pod" => "run-once",
@@ -220,14 +226,14 @@ pub fn assess(ctx: &Context, ci: usize, c: &Component, wi: usize, w: &ChartWorkl
         (a, b) => match (a.family(), b.family()) {
             (Some(x), Some(y)) if x == y => {
                 let both_known = matches!((a, b), (Role::Known { .. }, Role::Known { .. }));
-                add("role", format!("both are a {}", if both_known { a.describe() } else { "web server".into() }), if both_known { 3 } else { 1 });
+                add("role", format!("both are {}", article(&if both_known { a.describe() } else { "web server".into() })), if both_known { 3 } else { 1 });
                 if both_known && ctx.role_counts.0.get(x) == Some(&1) && ctx.role_counts.1.get(y) == Some(&1) {
                     identity = true;
                     add("unique-role", format!("the only {} on either side", a.describe()), 3);
                 }
             }
             (Some(_), Some(_)) => {
-                veto.get_or_insert(format!("it is a {}, not a {}", b.describe(), a.describe()));
+                veto.get_or_insert(format!("it is {}, not {}", article(&b.describe()), article(&a.describe())));
             }
             _ => {}
         },
