@@ -1,9 +1,10 @@
-//! `externals`: what the pods need that the release does not create, each with the value that
-//! resolves it (install closure, docs/standalone.md). These are the decisions a user makes
-//! before `helm install`; the report puts them first.
+//! Section "Decisions before install" (`externals`): what the pods need that the release does
+//! not create, each with the value that resolves it (install closure, docs/standalone.md).
+//! These are the decisions a user makes before `helm install`; the report puts them first.
 
 use crate::model::eval::Eval;
 use crate::model::{Cond, Model, SourceRef};
+use crate::report::md::cell;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -60,10 +61,6 @@ pub fn build(ev: &Eval, model: &Model) -> Vec<ExternalRow> {
             resolve: e.resolve.clone(),
         })
         .collect()
-}
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn users(v: &[String]) -> String {

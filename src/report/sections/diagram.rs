@@ -1,8 +1,11 @@
-//! A Mermaid `flowchart` of the components (grouped by category) and the infrastructure and
-//! services they use. Ids are `[A-Za-z0-9_]` only; labels are quoted with `"` escaped.
+//! Appendix "Diagram": a Mermaid `flowchart` of the components (grouped by category) and the
+//! infrastructure and services they use. Ids are `[A-Za-z0-9_]` only; labels are quoted with `"`
+//! escaped.
 
-use super::categories::Categories;
-use super::data::Report;
+use super::components::Component;
+use super::infrastructure::Infra;
+use super::services::ServiceRef;
+use crate::report::categories::Categories;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -17,7 +20,7 @@ pub fn id(prefix: &str, s: &str) -> String {
     format!("{prefix}_{body}")
 }
 
-fn replicas(c: &super::data::Component) -> String {
+fn replicas(c: &Component) -> String {
     match (&c.autoscaler, c.kind) {
         (Some(a), _) => format!("{}–{} pods ({})", a.min.map(|v| v.to_string()).unwrap_or("?".into()), a.max.map(|v| v.to_string()).unwrap_or("?".into()), a.kind.to_uppercase()),
         (None, "Deployment") => match c.replicas {
@@ -29,12 +32,17 @@ fn replicas(c: &super::data::Component) -> String {
     }
 }
 
-pub fn flowchart(r: &Report, cats: &Categories) -> String {
+pub fn markdown(o: &mut String, components: &[Component], needs: &[Infra], unserved: &[ServiceRef], cats: &Categories) {
+    let _ = writeln!(o, "### Diagram\n\nComponents by category and the infrastructure and services they use.\n");
+    let _ = writeln!(o, "```mermaid\n{}```\n", flowchart(components, needs, unserved, cats));
+}
+
+pub fn flowchart(components: &[Component], needs: &[Infra], unserved: &[ServiceRef], cats: &Categories) -> String {
     let mut out = String::from("flowchart LR\n");
     // Unique ids per component.
     let mut ids: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    for (i, c) in r.components.iter().enumerate() {
+    for (i, c) in components.iter().enumerate() {
         let mut cid = id("w", &c.name);
         if !seen.insert(cid.clone()) {
             cid = format!("{cid}_{i}");
@@ -44,7 +52,7 @@ pub fn flowchart(r: &Report, cats: &Categories) -> String {
     }
     let mut groups: BTreeMap<usize, (String, Vec<usize>)> = BTreeMap::new();
     let order = cats.component_order();
-    for (i, c) in r.components.iter().enumerate() {
+    for (i, c) in components.iter().enumerate() {
         let pos = order.iter().position(|o| *o == c.category).unwrap_or(order.len());
         groups.entry(pos).or_insert_with(|| (c.category.clone(), Vec::new())).1.push(i);
     }
@@ -53,7 +61,7 @@ pub fn flowchart(r: &Report, cats: &Categories) -> String {
         let gid = id("g", cat);
         let _ = writeln!(out, "  subgraph {gid}[\"{}\"]", label(&cats.component_title(cat)));
         for &i in members {
-            let c = &r.components[i];
+            let c = &components[i];
             let mut text = format!("{}<br/>{}", label(&c.name), label(&replicas(c)));
             if !c.queues.is_empty() && c.consumes_queues {
                 text.push_str(&format!("<br/>queues: {}", label(&c.queues.join(", "))));
@@ -65,14 +73,14 @@ pub fn flowchart(r: &Report, cats: &Categories) -> String {
     }
     // Infrastructure nodes and who uses them.
     let mut targets: Vec<(String, Vec<String>)> = Vec::new();
-    for (k, n) in r.infrastructure.needs.iter().enumerate() {
+    for (k, n) in needs.iter().enumerate() {
         let nid = format!("{}_{k}", id("i", &n.provider));
         let what = format!("{}: {}", n.provider, n.detail);
         let what = if what.chars().count() > 48 { format!("{}…", what.chars().take(47).collect::<String>()) } else { what };
         let _ = writeln!(out, "  {nid}[(\"{}\")]", label(&what));
         targets.push((nid, n.used_by.clone()));
     }
-    for (k, s) in r.unserved_services.iter().enumerate() {
+    for (k, s) in unserved.iter().enumerate() {
         let nid = format!("{}_{k}", id("s", &s.host));
         let _ = writeln!(out, "  {nid}{{{{\"{}<br/>{} (not deployed)\"}}}}", label(&s.what), label(&s.host));
         targets.push((nid, s.workloads.clone()));
@@ -81,7 +89,7 @@ pub fn flowchart(r: &Report, cats: &Categories) -> String {
         let users: BTreeSet<&String> = users.iter().collect();
         let mut sources: Vec<String> = Vec::new();
         for (gid, members) in &group_of {
-            let used: Vec<usize> = members.iter().copied().filter(|&i| users.contains(&r.components[i].name)).collect();
+            let used: Vec<usize> = members.iter().copied().filter(|&i| users.contains(&components[i].name)).collect();
             if used.is_empty() {
                 continue;
             }
