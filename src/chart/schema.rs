@@ -12,6 +12,8 @@ fn infer(v: &J) -> J {
         J::Bool(_) => json!({"type": "boolean"}),
         J::Number(n) if n.is_i64() || n.is_u64() => json!({"type": "integer"}),
         J::Number(_) => json!({"type": "number"}),
+        // `1200m`, `2Gi`: Kubernetes takes a quantity as a string or a number (`cpu: 2`).
+        J::String(q) if is_quantity(q) => json!({"type": ["string", "number"]}),
         J::String(_) => json!({"type": "string"}),
         J::Array(a) => {
             let mut s = json!({"type": "array"});
@@ -26,6 +28,14 @@ fn infer(v: &J) -> J {
         }
         J::Object(o) => closed(o.iter().map(|(k, v)| (k.clone(), infer(v))).collect()),
     }
+}
+
+/// A Kubernetes resource quantity with a unit suffix (`300m`, `0.5Gi`, `1G`).
+fn is_quantity(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &s[digits.len()..];
+    const SUFFIXES: &[&str] = &["m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    SUFFIXES.contains(&suffix) && !digits.is_empty() && digits.parse::<f64>().is_ok_and(|n| n >= 0.0) && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 fn closed(props: Map<String, J>) -> J {
@@ -105,6 +115,14 @@ mod tests {
         assert_eq!(strict["properties"]["bundled"]["additionalProperties"], json!(false), "objects inside a leaf are closed too");
         let open = block(&ValuesNode::open(json!({})), "user env");
         assert_eq!(open, json!({"type": "object", "description": "user env"}));
+    }
+
+    #[test]
+    fn quantities_accept_numbers() {
+        assert_eq!(infer(&json!("300m"))["type"], json!(["string", "number"]));
+        assert_eq!(infer(&json!("0.5Gi"))["type"], json!(["string", "number"]));
+        assert_eq!(infer(&json!("5432"))["type"], json!("string"), "a number-looking string without a unit stays a string");
+        assert_eq!(infer(&json!("15s"))["type"], json!("string"));
     }
 
     #[test]

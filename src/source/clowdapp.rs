@@ -527,7 +527,9 @@ fn read_command(input: &Input, f: &mut Fields, key: &'static str) -> Result<Opti
     match f.get(key) {
         None => Ok(None),
         Some(n) if n.is_seq() => Ok(Some(n.clone())),
-        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found {}", n.a_type())).hint(format!("write `{key}: [\"...\"]`"))),
+        // A typed parameter holding the whole list (a JSON array): OpenShift inserts it as is.
+        Some(n) if n.as_str().is_some_and(|s| matches!(super::sym::parse(s, &input.declared), super::sym::Parsed::Typed(_))) => Ok(Some(n.clone())),
+        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found {}", n.a_type())).hint(format!("write `{key}: [\"...\"]`, or `{key}: ${{{{PARAMETER}}}}` with a parameter whose value is a JSON list"))),
     }
 }
 

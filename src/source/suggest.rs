@@ -1,17 +1,26 @@
 //! "Did you mean" for misspelt field names.
 
-/// Edit distance (insertions, deletions, substitutions) between two short names.
+/// Edit distance between two short names: insertions, deletions, substitutions and swaps of
+/// two neighbouring letters (`valeu` → `value`), each counting one.
 pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    // d[i][j]: distance between the first i letters of a and the first j of b.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    d[0] = (0..=b.len()).collect();
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The candidate `word` most likely misspells: the same name in another case, else the nearest
@@ -42,7 +51,8 @@ mod tests {
         assert_eq!(did_you_mean("deployment", known), Some("deployments"));
         assert_eq!(did_you_mean("podspec", known), Some("podSpec"));
         assert_eq!(did_you_mean("databse", known), Some("database"));
-        assert_eq!(did_you_mean("jbos", known), None, "two edits in a four-letter word is a different word");
+        assert_eq!(did_you_mean("valeu", ["name", "value", "valueFrom"]), Some("value"), "swapped letters count once");
+        assert_eq!(did_you_mean("jbso", known), None, "two edits in a four-letter word is a different word");
         assert_eq!(did_you_mean("replicas", known), None);
     }
 }
