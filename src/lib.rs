@@ -13,6 +13,12 @@ pub mod source;
 pub mod tools;
 pub mod verify;
 
+/// Koku's upstream templates for the library's own tests, found through the same setting as the
+/// integration tests (`CLOWD2HELM_UPSTREAM_KOKU`); absent, those tests skip visibly.
+#[cfg(test)]
+#[path = "../tests/common/upstream.rs"]
+pub(crate) mod test_upstream;
+
 use error::{Error, Result};
 use std::path::Path;
 

@@ -5,6 +5,8 @@
 
 #[path = "common/tools.rs"]
 mod tools;
+#[path = "common/upstream.rs"]
+mod upstream;
 
 use clowd2helm::source::{process, template, yaml};
 use serde_json::{json, Value};
@@ -13,29 +15,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const KOKU_LATEST: &str = "clowdapp-2026-08-14.yaml";
-
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn upstream_dir() -> PathBuf {
-    repo().join("../shared/upstream/koku")
-}
-
-/// Every upstream Koku template, oldest first.
-fn upstream_templates() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(upstream_dir())
-        .expect("../shared/upstream/koku is readable")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("clowdapp-") && name.ends_with(".yaml")
-        })
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no clowdapp-*.yaml in {}", upstream_dir().display());
-    files
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -166,7 +147,7 @@ fn split_app_and_infra(objects: Vec<&Value>) -> (Vec<&Value>, Vec<&Value>) {
 #[test]
 fn every_upstream_koku_version_converts_lints_renders_and_validates() {
     let mut failures = Vec::new();
-    for input in upstream_templates() {
+    for input in upstream::koku_all("every_upstream_koku_version_converts_lints_renders_and_validates") {
         let scratch = tempfile::tempdir().unwrap();
         let out = scratch.path().join("chart");
         let result = convert(&input, &out);
@@ -185,7 +166,7 @@ fn every_upstream_koku_version_converts_lints_renders_and_validates() {
 
 #[test]
 fn koku_latest_has_every_deployment_service_and_job_of_the_template() {
-    let input = upstream_dir().join(KOKU_LATEST);
+    let Some(input) = upstream::koku_latest("koku_latest_has_every_deployment_service_and_job_of_the_template") else { return };
     let apps = processed_apps(&input);
     assert_eq!(apps.len(), 1, "Koku has one ClowdApp");
     let app = &apps[0];
@@ -253,7 +234,7 @@ fn koku_latest_has_every_deployment_service_and_job_of_the_template() {
 
 #[test]
 fn koku_latest_scaled_objects_render_only_when_keda_is_enabled() {
-    let input = upstream_dir().join(KOKU_LATEST);
+    let Some(input) = upstream::koku_latest("koku_latest_scaled_objects_render_only_when_keda_is_enabled") else { return };
     let app = &processed_apps(&input)[0];
     let name = app_name(app);
     let autoscaled: BTreeSet<String> = list(&app["spec"]["deployments"])
@@ -287,41 +268,45 @@ fn koku_latest_scaled_objects_render_only_when_keda_is_enabled() {
 
 #[test]
 fn a_typed_parameter_set_on_the_command_line_renders_as_an_integer() {
+    // fixtures/koku-like.yaml: `replicas: ${{API_REPLICAS}}` on deployment `api` of app `koku`.
     let scratch = tempfile::tempdir().unwrap();
-    let chart = convert_ok(&upstream_dir().join(KOKU_LATEST), scratch.path());
-    let rendered = objects(&render_ok(&chart, &["--set", "parameters.KOKU_READS_REPLICAS=7"]));
-    assert_eq!(named(&rendered, "Deployment", "koku-api-reads")["spec"]["replicas"], json!(7));
+    let chart = convert_ok(&fixture("koku-like"), scratch.path());
+    let rendered = objects(&render_ok(&chart, &["--set", "parameters.API_REPLICAS=7"]));
+    assert_eq!(named(&rendered, "Deployment", "koku-api")["spec"]["replicas"], json!(7));
     // The raw text too: an integer, not the string "7".
-    let manifests = render_ok(&chart, &["--set", "parameters.KOKU_READS_REPLICAS=7", "--show-only", "templates/deployment-api-reads.yaml"]);
+    let manifests = render_ok(&chart, &["--set", "parameters.API_REPLICAS=7", "--show-only", "templates/deployment-api.yaml"]);
     assert!(manifests.lines().any(|l| l.trim() == "replicas: 7"), "replicas is written as a bare integer:\n{manifests}");
 }
 
 #[test]
 fn values_of_the_wrong_type_fail_schema_validation() {
     let scratch = tempfile::tempdir().unwrap();
-    let chart = convert_ok(&upstream_dir().join(KOKU_LATEST), scratch.path());
-    let err = render(&chart, &["--set", "parameters.KOKU_READS_REPLICAS=abc"]).expect_err("a non-integer replica count must be refused");
-    assert!(err.contains("KOKU_READS_REPLICAS") && err.contains("schema"), "the error names the parameter and the schema:\n{err}");
+    let chart = convert_ok(&fixture("koku-like"), scratch.path());
+    let err = render(&chart, &["--set", "parameters.API_REPLICAS=abc"]).expect_err("a non-integer replica count must be refused");
+    assert!(err.contains("API_REPLICAS") && err.contains("schema"), "the error names the parameter and the schema:\n{err}");
     // An unknown parameter is a typo the schema catches too.
-    let err = render(&chart, &["--set", "parameters.KOKU_READS_REPLICA=3"]).expect_err("an undeclared parameter must be refused");
-    assert!(err.contains("KOKU_READS_REPLICA"), "the error names the unknown parameter:\n{err}");
+    let err = render(&chart, &["--set", "parameters.API_REPLICA=3"]).expect_err("an undeclared parameter must be refused");
+    assert!(err.contains("API_REPLICA"), "the error names the unknown parameter:\n{err}");
     // String parameters stay strings: numbers-looking values go through --set-string.
     let rendered = objects(&render_ok(&chart, &["--set-string", "parameters.IMAGE_TAG=1234567"]));
-    let image = named(&rendered, "Deployment", "koku-api-reads")["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+    let image = named(&rendered, "Deployment", "koku-api")["spec"]["template"]["spec"]["containers"][0]["image"].clone();
     assert!(image.as_str().is_some_and(|i| i.ends_with(":1234567")), "IMAGE_TAG reaches the image: {image}");
 }
 
 #[test]
 fn two_conversions_of_the_same_input_are_byte_identical() {
-    let input = upstream_dir().join(KOKU_LATEST);
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    let first = tree(&convert_ok(&input, a.path()));
-    let second = tree(&convert_ok(&input, b.path()));
-    assert!(first.contains_key(".clowd2helm/manifest.json"), "the manifest is part of the comparison");
-    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>(), "same files");
-    for (path, bytes) in &first {
-        assert!(bytes == &second[path], "{path} differs between two conversions");
+    let mut inputs = vec![fixture("every-construct"), fixture("koku-like")];
+    inputs.extend(upstream::koku_latest("two_conversions_of_the_same_input_are_byte_identical"));
+    for input in inputs {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let first = tree(&convert_ok(&input, a.path()));
+        let second = tree(&convert_ok(&input, b.path()));
+        assert!(first.contains_key(".clowd2helm/manifest.json"), "the manifest is part of the comparison");
+        assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>(), "same files");
+        for (path, bytes) in &first {
+            assert!(bytes == &second[path], "{}: {path} differs between two conversions", input.display());
+        }
     }
 }
 

@@ -15,6 +15,8 @@
 
 #[path = "common/tools.rs"]
 mod tools;
+#[path = "common/upstream.rs"]
+mod upstream;
 
 use clowd2helm::mapping::Environment;
 use clowd2helm::source::{process, template, yaml};
@@ -572,7 +574,9 @@ fn assert_faithful(input: PathBuf) {
 
 #[test]
 fn koku_latest_renders_what_clowder_would_run() {
-    assert_faithful(repo().join("../shared/upstream/koku/clowdapp-2026-08-14.yaml"));
+    if let Some(koku) = upstream::koku_latest("koku_latest_renders_what_clowder_would_run") {
+        assert_faithful(koku);
+    }
 }
 
 #[test]

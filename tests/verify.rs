@@ -3,20 +3,17 @@
 
 #[path = "common/tools.rs"]
 mod tools;
+#[path = "common/upstream.rs"]
+mod upstream;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const KOKU_LATEST: &str = "clowdapp-2026-08-14.yaml";
-
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn koku(file: &str) -> PathBuf {
-    repo().join("../shared/upstream/koku").join(file)
-}
 
 fn fixture(file: &str) -> PathBuf {
     repo().join("fixtures").join(file)
@@ -89,27 +86,35 @@ fn assert_verified_min(template: &Path, min_fields: usize) {
 
 #[test]
 fn koku_2024_06_28_chart_verifies() {
-    assert_verified(&koku("clowdapp-2024-06-28.yaml"));
+    if let Some(template) = upstream::koku("koku_2024_06_28_chart_verifies", "2024-06-28") {
+        assert_verified(&template);
+    }
 }
 
 #[test]
 fn koku_2025_05_06_chart_verifies() {
-    assert_verified(&koku("clowdapp-2025-05-06.yaml"));
+    if let Some(template) = upstream::koku("koku_2025_05_06_chart_verifies", "2025-05-06") {
+        assert_verified(&template);
+    }
 }
 
 #[test]
 fn koku_2025_10_27_chart_verifies() {
-    assert_verified(&koku("clowdapp-2025-10-27.yaml"));
+    if let Some(template) = upstream::koku("koku_2025_10_27_chart_verifies", "2025-10-27") {
+        assert_verified(&template);
+    }
 }
 
 #[test]
 fn koku_2026_08_14_chart_verifies() {
-    assert_verified(&koku(KOKU_LATEST));
+    if let Some(template) = upstream::koku("koku_2026_08_14_chart_verifies", "2026-08-14") {
+        assert_verified(&template);
+    }
 }
 
 #[test]
 fn a_default_changed_by_hand_in_values_yaml_is_named() {
-    let template = koku(KOKU_LATEST);
+    let Some(template) = upstream::koku_latest("a_default_changed_by_hand_in_values_yaml_is_named") else { return };
     let (_dir, chart) = convert(&template);
     edit(&chart, "values.yaml", "\n  IMAGE_TAG: latest\n", "\n  IMAGE_TAG: hand-edited\n");
     let out = verify(&template, &chart, &[]);
@@ -127,7 +132,7 @@ fn a_default_changed_by_hand_in_values_yaml_is_named() {
 
 #[test]
 fn a_replicas_default_changed_by_hand_is_named_and_the_same_set_on_both_sides_agrees() {
-    let template = koku(KOKU_LATEST);
+    let Some(template) = upstream::koku_latest("a_replicas_default_changed_by_hand_is_named_and_the_same_set_on_both_sides_agrees") else { return };
     let (_dir, chart) = convert(&template);
     edit(&chart, "values.yaml", "\n  KOKU_READS_REPLICAS: 3\n", "\n  KOKU_READS_REPLICAS: 7\n");
     let out = verify(&template, &chart, &[]);
@@ -140,7 +145,7 @@ fn a_replicas_default_changed_by_hand_is_named_and_the_same_set_on_both_sides_ag
 
 #[test]
 fn a_parameter_set_on_both_sides_verifies() {
-    let template = koku(KOKU_LATEST);
+    let Some(template) = upstream::koku_latest("a_parameter_set_on_both_sides_verifies") else { return };
     let (_dir, chart) = convert(&template);
     let out = verify(&template, &chart, &["--set", "parameters.KOKU_READS_REPLICAS=7"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
@@ -152,7 +157,7 @@ fn a_parameter_set_on_both_sides_verifies() {
 
 #[test]
 fn a_template_changed_by_hand_is_named() {
-    let template = koku(KOKU_LATEST);
+    let Some(template) = upstream::koku_latest("a_template_changed_by_hand_is_named") else { return };
     let (_dir, chart) = convert(&template);
     edit(&chart, "templates/deployment-clowder-listener.yaml", "containerPort: {{ $.Values.metrics.port | toJson }}", "containerPort: 9001");
     edit(
@@ -182,7 +187,7 @@ fn every_construct_chart_verifies_with_and_without_keda() {
 
 #[test]
 fn a_cdappconfig_chart_verifies_with_the_options_convert_recorded() {
-    let template = koku(KOKU_LATEST);
+    let Some(template) = upstream::koku_latest("a_cdappconfig_chart_verifies_with_the_options_convert_recorded") else { return };
     let dir = tempfile::tempdir().unwrap();
     let chart = dir.path().join("chart");
     let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(&template).arg("-o").arg(&chart).args(["--config-mode", "cdappconfig"]).output().unwrap();
@@ -198,7 +203,7 @@ fn a_cdappconfig_chart_verifies_with_the_options_convert_recorded() {
 
 #[test]
 fn external_secrets_must_be_listed_in_the_gap_report() {
-    let template = koku(KOKU_LATEST);
+    let Some(template) = upstream::koku_latest("external_secrets_must_be_listed_in_the_gap_report") else { return };
     let (_dir, chart) = convert(&template);
     fs::write(chart.join("gap-report.json"), "{\"version\": \"1\", \"findings\": []}\n").unwrap();
     let out = verify(&template, &chart, &[]);

@@ -4,6 +4,7 @@ use super::deployment::{map_deployment, AppMeta};
 use super::job::map_job;
 use super::{pod, Ctx};
 use crate::error::InputError;
+use crate::model::k8s::label_map;
 use crate::model::{ExtraObject, Model, Outcome, Text, Val, ValuesBlock, ValuesNode};
 use crate::source::clowdapp::{ClowdApp, JobInvocation};
 use crate::source::template::err;
@@ -83,9 +84,6 @@ pub fn service_account(name: &Text, labels: &[(String, Val)]) -> Val {
         .build()
 }
 
-pub fn label_map(labels: &[(String, Val)]) -> Val {
-    Val::Map(labels.iter().map(|(k, v)| crate::model::Entry { key: Text::lit(k), val: v.clone(), when: None }).collect())
-}
 
 /// The values blocks every chart has: ports and resource defaults from the environment profile,
 /// autoscaling switches and pull secrets.

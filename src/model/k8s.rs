@@ -3,7 +3,8 @@
 use super::value::{Cond, Entry, Item, Text, Val};
 use super::workload::*;
 
-fn kv_map(pairs: &[(String, Val)]) -> Val {
+/// A label (or selector) map in the given order.
+pub fn label_map(pairs: &[(String, Val)]) -> Val {
     Val::Map(pairs.iter().map(|(k, v)| Entry { key: Text::lit(k), val: v.clone(), when: None }).collect())
 }
 
@@ -14,7 +15,7 @@ fn text_map(pairs: &[(Text, Val)]) -> Val {
 fn metadata(name: &Text, labels: &[(String, Val)], annotations: &[(Text, Val)]) -> Val {
     Val::map()
         .with("name", Val::Str(name.clone()))
-        .non_empty("labels", kv_map(labels))
+        .non_empty("labels", label_map(labels))
         .non_empty("annotations", text_map(annotations))
         .build()
 }
@@ -35,7 +36,7 @@ fn env_list(env: &[EnvVar]) -> Val {
 }
 
 fn resources(r: &Resources) -> Val {
-    Val::map().non_empty("limits", kv_map(&r.limits)).non_empty("requests", kv_map(&r.requests)).build()
+    Val::map().non_empty("limits", label_map(&r.limits)).non_empty("requests", label_map(&r.requests)).build()
 }
 
 pub fn container(c: &Container) -> Val {
@@ -64,7 +65,7 @@ fn anti_affinity(labels: &[(String, Val)]) -> Val {
             .with("weight", Val::Int(weight))
             .with(
                 "podAffinityTerm",
-                Val::map().with("labelSelector", Val::map().with("matchLabels", kv_map(labels)).build()).with("topologyKey", Val::str(key)).build(),
+                Val::map().with("labelSelector", Val::map().with("matchLabels", label_map(labels)).build()).with("topologyKey", Val::str(key)).build(),
             )
             .build()
     };
@@ -85,7 +86,7 @@ pub fn pod_template(p: &Pod) -> Val {
         .non_empty("volumes", Val::seq(p.volumes.clone()))
         .build();
     Val::map()
-        .with("metadata", Val::map().non_empty("labels", kv_map(&p.labels)).non_empty("annotations", text_map(&p.annotations)).build())
+        .with("metadata", Val::map().non_empty("labels", label_map(&p.labels)).non_empty("annotations", text_map(&p.annotations)).build())
         .with("spec", spec)
         .build()
 }
@@ -138,7 +139,7 @@ pub fn workload_objects(w: &Workload) -> Vec<K8sObject> {
             };
             spec = spec
                 .with("progressDeadlineSeconds", Val::Int(600))
-                .with("selector", Val::map().with("matchLabels", kv_map(&w.labels)).build())
+                .with("selector", Val::map().with("matchLabels", label_map(&w.labels)).build())
                 .with("strategy", strategy)
                 .with("template", pod_template(&w.pod));
             out.push(K8sObject { body: obj("apps/v1", "Deployment", metadata(&w.name, &w.labels, &w.annotations)).with("spec", spec.build()).build(), when: None });
@@ -154,7 +155,7 @@ pub fn workload_objects(w: &Workload) -> Vec<K8sObject> {
                 }));
                 let spec = Val::map()
                     .with("type", Val::str("ClusterIP"))
-                    .with("selector", kv_map(&s.selector))
+                    .with("selector", label_map(&s.selector))
                     .with("ports", ports)
                     .opt("sessionAffinity", s.session_affinity.then(|| Val::str("ClientIP")));
                 out.push(K8sObject { body: obj("v1", "Service", metadata(&s.name, &s.labels, &[])).with("spec", spec.build()).build(), when: None });
@@ -192,7 +193,7 @@ pub fn workload_objects(w: &Workload) -> Vec<K8sObject> {
                 .opt("successfulJobsHistoryLimit", c.successful_jobs_history_limit.clone())
                 .opt("failedJobsHistoryLimit", c.failed_jobs_history_limit.clone())
                 .opt("startingDeadlineSeconds", c.starting_deadline_seconds.clone())
-                .with("jobTemplate", Val::map().with("metadata", Val::map().with("labels", kv_map(&w.labels)).build()).with("spec", job_spec).build())
+                .with("jobTemplate", Val::map().with("metadata", Val::map().with("labels", label_map(&w.labels)).build()).with("spec", job_spec).build())
                 .build();
             out.push(K8sObject { body: obj("batch/v1", "CronJob", metadata(&w.name, &w.labels, &w.annotations)).with("spec", spec).build(), when: None });
         }

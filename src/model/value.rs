@@ -1,8 +1,6 @@
 //! Chart-neutral values: YAML-shaped trees whose leaves may refer to template parameters or to
 //! chart values. The chart stage decides how each reference is spelled in Helm.
 
-use crate::source::sym::{Piece, Sym};
-
 /// One piece of a string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Part {
@@ -117,19 +115,6 @@ impl Text {
                 Part::Namespace => "<namespace>".into(),
             })
             .collect()
-    }
-}
-
-impl From<&Sym> for Text {
-    fn from(s: &Sym) -> Text {
-        Text(
-            s.0.iter()
-                .map(|p| match p {
-                    Piece::Lit(l) => Part::Lit(l.clone()),
-                    Piece::Param(n) => Part::Param(n.clone()),
-                })
-                .collect(),
-        )
     }
 }
 

@@ -226,10 +226,13 @@ mod tests {
 
     #[test]
     fn every_generated_object_survives_the_round_trip() {
-        let koku = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/upstream/koku/clowdapp-2026-08-14.yaml");
-        let koku_text = std::fs::read_to_string(koku).unwrap();
-        for (name, text) in [(crate::EMBEDDED_FIXTURE_NAME, crate::EMBEDDED_FIXTURE), (koku, koku_text.as_str())] {
-            let model = crate::model_from_text(name, text, &Default::default()).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs: Vec<std::path::PathBuf> = ["every-construct", "koku-like", "multi-document", "verify-edge"].iter().map(|f| root.join(format!("fixtures/{f}.yaml"))).collect();
+        inputs.extend(crate::test_upstream::koku_latest("regen::symbolic::every_generated_object_survives_the_round_trip"));
+        for input in &inputs {
+            let name = input.display().to_string();
+            let text = std::fs::read_to_string(input).unwrap();
+            let model = crate::model_from_text(&name, &text, &Default::default()).unwrap();
             for file in crate::chart::template_files(&model) {
                 for obj in &file.objects {
                     let mut s = Symbols::default();

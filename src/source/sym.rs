@@ -189,3 +189,19 @@ mod tests {
         assert_eq!(parse("x-${{R}}", &d), Parsed::Str(Sym::lit("x-${{R}}")));
     }
 }
+
+/// The model's view of a string. It lives here, not in the model, so the model depends on no
+/// stage.
+impl From<&Sym> for crate::model::Text {
+    fn from(s: &Sym) -> crate::model::Text {
+        use crate::model::Part;
+        crate::model::Text(
+            s.0.iter()
+                .map(|p| match p {
+                    Piece::Lit(l) => Part::Lit(l.clone()),
+                    Piece::Param(n) => Part::Param(n.clone()),
+                })
+                .collect(),
+        )
+    }
+}

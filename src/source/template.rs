@@ -6,25 +6,8 @@ use crate::error::InputError;
 use crate::model::{Findings, Outcome, SourceRef};
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parameter {
-    pub name: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    /// Default value (`value:`); OpenShift parameters are strings.
-    pub value: Option<String>,
-    pub required: bool,
-    /// `generate: expression` with its `from` pattern.
-    pub generate_from: Option<String>,
-    pub pos: Pos,
-}
-
-impl Parameter {
-    /// Required, and nothing (default or generator) supplies a value.
-    pub fn needs_value(&self) -> bool {
-        self.required && self.value.as_deref().unwrap_or("").is_empty() && self.generate_from.is_none()
-    }
-}
+/// Declared in the model (which depends on no stage); this module fills it in.
+pub use crate::model::Parameter;
 
 #[derive(Debug, Clone)]
 pub struct Input {

@@ -23,11 +23,8 @@ pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 /// hostile flat mapping cannot make loading quadratic.
 const KEY_INDEX_FROM: usize = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
-pub struct Pos {
-    pub line: usize,
-    pub col: usize,
-}
+/// Positions are a model type (the bottom layer), so findings can carry them.
+pub use crate::model::Pos;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {

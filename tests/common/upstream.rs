@@ -6,6 +6,8 @@
 //!
 //! When the folder is absent a test that needs it prints one `SKIPPED` line saying what was
 //! skipped and how to enable it, and passes; everything else runs on the project's own fixtures.
+//! `CLOWD2HELM_UPSTREAM_REQUIRED=1` turns a missing template into a failure instead (for a CI
+//! that must not skip silently).
 //!
 //! Include from an integration test with
 //!
@@ -15,13 +17,20 @@
 //! ```
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The environment variable that points at the upstream Koku templates.
 pub const SETTING: &str = "CLOWD2HELM_UPSTREAM_KOKU";
 
+/// Set to `1` to fail, not skip, when the templates are missing.
+pub const REQUIRED: &str = "CLOWD2HELM_UPSTREAM_REQUIRED";
+
 /// The newest upstream version the tests know about.
 pub const LATEST: &str = "2026-08-14";
+
+/// Where skips are collected for `.ci/run`'s closing summary.
+pub const SKIP_LOG: &str = "target/upstream-skips.txt";
 
 /// The configured folder, whether or not it exists.
 pub fn dir() -> PathBuf {
@@ -31,25 +40,35 @@ pub fn dir() -> PathBuf {
     }
 }
 
+fn required() -> bool {
+    std::env::var_os(REQUIRED).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 fn skip(test: &str, what: &str) {
-    // stderr is shown by cargo only for failures; a skip must be seen, so print to stdout and
-    // to stderr (`cargo test -- --nocapture` shows either).
     let line = format!(
-        "SKIPPED {test}: {what} not found in {} (set {SETTING} to the folder holding Koku's upstream clowdapp-*.yaml files)",
+        "SKIPPED {}::{test}: {what} not found in {} (set {SETTING} to the folder holding Koku's upstream clowdapp-*.yaml files)",
+        env!("CARGO_CRATE_NAME"),
         dir().display()
     );
-    println!("{line}");
-    eprintln!("{line}");
+    if required() {
+        panic!("{line}; {REQUIRED} is set, so this is a failure");
+    }
+    // libtest captures `print!`/`eprint!` of passing tests, so a skip written that way would
+    // never be seen; a direct write to the stderr handle is not captured.
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
     skipped_log(&line);
 }
 
-/// Skips are also appended to `target/upstream-skips.txt`, which `.ci/run` prints at the end, so
-/// they are visible without `--nocapture`.
+/// Skips are also appended to `target/upstream-skips.txt`, which `.ci/run` empties at its start
+/// and prints at its end, so the whole list is visible in one place.
 fn skipped_log(line: &str) {
-    use std::io::Write;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/upstream-skips.txt");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SKIP_LOG);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    // One write per line: test binaries run in parallel and append to the same file.
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-        let _ = writeln!(f, "{line}");
+        let _ = f.write_all(format!("{line}\n").as_bytes());
     }
 }
 
@@ -67,6 +86,15 @@ pub fn koku(test: &str, date: &str) -> Option<PathBuf> {
 /// The newest version, or `None` (after the skip line) when absent.
 pub fn koku_latest(test: &str) -> Option<PathBuf> {
     koku(test, LATEST)
+}
+
+/// Several versions at once: all of them, or `None` (one skip line naming the first missing).
+pub fn koku_versions<const N: usize>(test: &str, dates: [&str; N]) -> Option<[PathBuf; N]> {
+    let mut out = Vec::with_capacity(N);
+    for date in dates {
+        out.push(koku(test, date)?);
+    }
+    out.try_into().ok()
 }
 
 /// Every `clowdapp-*.yaml` in the folder, oldest first; empty (after the skip line) when absent.

@@ -1,23 +1,24 @@
-//! Clowder's configuration providers replaced by explicit chart configuration: in env mode the
-//! profile's env vars, in cdappconfig mode the JSON file Clowder would have mounted.
+//! Clowder's providers (database, in-memory DB, Kafka, object store, feature flags,
+//! dependencies, metrics), one module each: what the app needs, the values that choose a bundled
+//! or an external service, and the settings handed to the config writer of the chosen mode.
 
-use super::infra::{self, Setting, Settings};
-use super::profile::{self, Choice, EnvSpec, Profile};
-use super::{cdappconfig, ConfigMode, Ctx};
+pub mod build;
+pub mod database;
+pub mod dependencies;
+pub mod feature_flags;
+pub mod in_memory_db;
+pub mod kafka;
+pub mod object_store;
+
+use super::config::{cdappconfig, env};
+use super::connections::Connections;
+use super::profile::{self, Choice, EnvSpec};
+use super::{ConfigMode, Ctx};
 use crate::error::InputError;
-use crate::model::workload::{EnvOrigin, EnvValue, EnvVar};
-use crate::model::{Cond, Container, ExtraObject, InfraNeed, Model, Outcome, Text, Val, ValuesBlock, ValuesNode, WorkloadKind};
+use crate::model::{Cond, ExtraObject, InfraNeed, Model, Outcome, Text, Val, ValuesBlock, ValuesNode, WorkloadKind};
 use crate::source::clowdapp::ClowdApp;
 use crate::source::yaml::Pos;
 
-/// Connection settings of every provider the app uses, in the order env vars are added.
-pub struct Connections {
-    pub providers: Vec<(&'static str, Settings)>,
-    /// (dependency app, optional, settings, profile env specs)
-    pub dependencies: Vec<(String, bool, Settings, Vec<EnvSpec>)>,
-    pub topics: Vec<(String, String)>,
-    pub buckets: Vec<(Text, String)>,
-}
 
 fn need(ctx: &Ctx, app: &ClowdApp, provider: &str, detail: String, pos: Pos, bundled_switch: Option<&str>, external_values: &[&str], used_by: &[String]) -> InfraNeed {
     InfraNeed {
@@ -50,7 +51,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
     let users: Vec<String> = model.workloads.iter().filter(|w| w.app == app.name).map(|w| w.name.display()).collect();
     let mut conns = Connections { providers: Vec::new(), dependencies: Vec::new(), topics: Vec::new(), buckets: Vec::new() };
 
-    if let Some((s, _)) = infra::database(ctx, app, labels, &mut model.values, &mut model.extra)? {
+    if let Some((s, _)) = database::database(ctx, app, labels, &mut model.values, &mut model.extra)? {
         let db = app.database.as_ref().unwrap();
         ctx.find("provider.database", Outcome::Translated, db.pos, format!("templates/database-{}.yaml", app.name), "database → bundled PostgreSQL StatefulSet, Service and generated-credential Secret (database.bundled.enabled), or an external server (database.external.*)", Some("for production set database.bundled.enabled=false and database.external.host/existingSecret"));
         model.infrastructure.push(need(ctx, app, "database", format!("PostgreSQL database for {}", app.name), db.pos, Some("database.bundled.enabled"), &["database.external.host", "database.external.port", "database.external.existingSecret"], &users));
@@ -59,7 +60,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         }
         conns.providers.push(("database", s));
     }
-    if let Some(s) = infra::in_memory_db(ctx, app, labels, &mut model.values, &mut model.extra)? {
+    if let Some(s) = in_memory_db::in_memory_db(ctx, app, labels, &mut model.values, &mut model.extra)? {
         let pos = app.in_memory_db.as_ref().unwrap().pos;
         ctx.find("provider.in-memory-db", Outcome::Translated, pos, format!("templates/inmemorydb-{}.yaml", app.name), "inMemoryDb → bundled Valkey Deployment and Service (inMemoryDb.bundled.enabled), or an external Redis", None);
         model.infrastructure.push(need(ctx, app, "inMemoryDb", "Redis-compatible cache".into(), pos, Some("inMemoryDb.bundled.enabled"), &["inMemoryDb.external.host", "inMemoryDb.external.port", "inMemoryDb.external.existingSecret"], &users));
@@ -68,21 +69,21 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         }
         conns.providers.push(("inMemoryDb", s));
     }
-    if let Some((s, topics)) = infra::kafka(ctx, app, &mut model.values, &mut model.extra)? {
+    if let Some((s, topics)) = kafka::kafka(ctx, app, &mut model.values, &mut model.extra)? {
         let pos = app.kafka_topics.first().map(|t| t.pos).unwrap_or(app.pos);
         ctx.find("provider.kafka", Outcome::NeedsInput, pos, "values.yaml:kafka", format!("kafkaTopics: the chart does not run Kafka; {} topics must exist on your cluster (or set kafka.topics.create with Strimzi)", topics.len()), Some("set kafka.external.host/port and, for SASL, kafka.sasl.*"));
         model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")), pos, None, &["kafka.external.host", "kafka.external.port", "kafka.sasl.mechanism", "kafka.sasl.existingSecret"], &users));
         conns.topics = topics;
         conns.providers.push(("kafka", s));
     }
-    if let Some((s, buckets)) = infra::object_store(ctx, app, &mut model.values, &mut model.extra)? {
+    if let Some((s, buckets)) = object_store::object_store(ctx, app, &mut model.values, &mut model.extra)? {
         let pos = app.object_store[0].pos;
         ctx.find("provider.object-store", Outcome::NeedsInput, pos, "values.yaml:objectStore", format!("objectStore: the chart does not run an S3 store; {} buckets must exist (or enable objectStore.createBuckets)", buckets.len()), Some(&format!("set objectStore.external.endpoint and create Secret {}-object-store with accessKey/secretKey", app.name)));
         model.infrastructure.push(need(ctx, app, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), pos, None, &["objectStore.external.endpoint", "objectStore.external.existingSecret"], &users));
         conns.buckets = buckets;
         conns.providers.push(("objectStore", s));
     }
-    if let Some(s) = infra::feature_flags(ctx, app, &mut model.values)? {
+    if let Some(s) = feature_flags::feature_flags(ctx, app, &mut model.values)? {
         let pos = app.feature_flags.as_ref().unwrap().pos;
         ctx.find("provider.feature-flags", Outcome::NeedsInput, pos, "values.yaml:featureFlags", "featureFlags: the chart does not run Unleash; point featureFlags.host/port at yours or set featureFlags.enabled=false", None);
         model.infrastructure.push(need(ctx, app, "featureFlags", "Unleash feature-flag server".into(), pos, None, &["featureFlags.host", "featureFlags.port", "featureFlags.existingSecret"], &users));
@@ -95,7 +96,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
             let dep = ctx.text(n)?.display();
             let spec = profile.providers.dependencies.get(&dep);
             let deployment = spec.and_then(|d| d.deployment.clone());
-            let settings = infra::dependency(&dep, deployment.as_deref(), optional, if optional { &mut opt_values } else { &mut dep_values });
+            let settings = dependencies::dependency(&dep, deployment.as_deref(), optional, if optional { &mut opt_values } else { &mut dep_values });
             let env: Vec<EnvSpec> = match (spec, &profile.providers.dependency_default) {
                 (Some(d), _) => d.env.clone(),
                 (None, Some(def)) => def.env.iter().map(|e| EnvSpec { name: e.name.replace("{APP}", &dep.to_uppercase().replace('-', "_")), ..e.clone() }).collect(),
@@ -121,7 +122,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
     ctx.find("provider.logging", Outcome::NeedsInput, app.pos, "-", "logging: Clowder's app-interface mode gave apps CloudWatch credentials; the chart ships no logs anywhere (apps log to stdout)", Some("decide on log collection for the cluster (e.g. a cluster log forwarder)"));
 
     match mode {
-        ConfigMode::Env => apply_env(ctx, app, &profile, &conns, model)?,
+        ConfigMode::Env => env::apply_env(ctx, app, &profile, &conns, model)?,
         ConfigMode::Cdappconfig => cdappconfig::apply(ctx, app, labels, &conns, model)?,
     }
     Ok(())
@@ -134,7 +135,7 @@ fn metrics(ctx: &mut Ctx, app: &ClowdApp, model: &mut Model) {
         let body = Val::map()
             .with("apiVersion", Val::str("monitoring.coreos.com/v1"))
             .with("kind", Val::str("ServiceMonitor"))
-            .with("metadata", Val::map().with("name", Val::Str(w.name.clone())).with("labels", super::app::label_map(&w.labels)).build())
+            .with("metadata", Val::map().with("name", Val::Str(w.name.clone())).with("labels", crate::model::k8s::label_map(&w.labels)).build())
             .with(
                 "spec",
                 Val::map()
@@ -151,126 +152,3 @@ fn metrics(ctx: &mut Ctx, app: &ClowdApp, model: &mut Model) {
     }
 }
 
-fn container_applies(profile: &Profile, c: &Container) -> bool {
-    let wanted = &profile.containers.image_parameters;
-    if wanted.is_empty() {
-        return true;
-    }
-    let uses = |v: &Val| {
-        let mut ps = Vec::new();
-        v.params(&mut ps);
-        ps.iter().any(|p| wanted.contains(p))
-    };
-    uses(&c.image)
-}
-
-fn resolve(profile: &Profile, provider: &str, spec: &EnvSpec, settings: &Settings) -> Result<Option<Setting>, InputError> {
-    if let Some(l) = &spec.literal {
-        return Ok(Some(Setting { value: EnvValue::Value(Val::str(l)), when: None }));
-    }
-    let from = spec.from.as_deref().unwrap_or_default();
-    match settings.get(from) {
-        Some(s) => Ok(Some(s.clone())),
-        None => Err(InputError::whole(&profile.origin, format!("env `{}` of provider `{provider}` takes `from: {from}`, which that provider does not offer", spec.name))
-            .hint(format!("use one of: {}", settings.keys().copied().collect::<Vec<_>>().join(", ")))),
-    }
-}
-
-fn provider_specs<'p>(profile: &'p Profile, provider: &str) -> &'p [EnvSpec] {
-    let p = &profile.providers;
-    let block = match provider {
-        "database" => &p.database,
-        "inMemoryDb" => &p.in_memory_db,
-        "kafka" => &p.kafka,
-        "objectStore" => &p.object_store,
-        "featureFlags" => &p.feature_flags,
-        _ => &None,
-    };
-    block.as_ref().map(|b| b.env.as_slice()).unwrap_or(&[])
-}
-
-/// Env mode: force the Clowder switch off and append the profile's env vars.
-fn apply_env(ctx: &mut Ctx, app: &ClowdApp, profile: &Profile, conns: &Connections, model: &mut Model) -> Result<(), InputError> {
-    // Each provider env var points at the ClowdApp field that asked for the provider.
-    let source_of = |provider: &str, detail: Option<&str>| {
-        model.infrastructure.iter().find(|n| n.app == app.name && n.provider == provider && detail.is_none_or(|d| n.detail.ends_with(d))).map(|n| n.source.clone())
-    };
-    let mut additions: Vec<EnvVar> = Vec::new();
-    for (provider, settings) in &conns.providers {
-        for spec in provider_specs(profile, provider) {
-            if let Some(s) = resolve(profile, provider, spec, settings)? {
-                additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(provider.to_string()), when: s.when, source: source_of(provider, None) });
-            }
-        }
-    }
-    for (dep, _, settings, specs) in &conns.dependencies {
-        for spec in specs {
-            if let Some(s) = resolve(profile, &format!("dependency {dep}"), spec, settings)? {
-                additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(format!("dependency:{dep}")), when: s.when, source: source_of("dependency", Some(dep)) });
-            }
-        }
-    }
-    let mut forced = 0;
-    let mut kept: Vec<(String, String)> = Vec::new();
-    let mut skipped_containers = Vec::new();
-    for w in model.workloads.iter_mut().filter(|w| w.app == app.name) {
-        let wname = w.name.display();
-        let all: Vec<&mut Container> = w.pod.containers.iter_mut().chain(w.pod.init_containers.iter_mut()).collect();
-        for c in all {
-            if !container_applies(profile, c) {
-                skipped_containers.push(c.name.display());
-                continue;
-            }
-            if !profile.clowder_switch.is_empty() {
-                match c.env.iter_mut().find(|e| e.name == profile.clowder_switch) {
-                    Some(e) => e.value = EnvValue::Value(Val::str("false")),
-                    None => c.env.push(EnvVar { name: profile.clowder_switch.clone(), value: EnvValue::Value(Val::str("false")), origin: EnvOrigin::Provider("clowder".into()), when: None, source: None }),
-                }
-                forced += 1;
-            }
-            for a in &additions {
-                if c.env.iter().any(|e| e.name == a.name) {
-                    if !kept.iter().any(|(n, _)| *n == a.name) {
-                        kept.push((a.name.clone(), wname.clone()));
-                    }
-                    continue;
-                }
-                c.env.push(a.clone());
-            }
-        }
-    }
-    if let Some(port) = profile.app_ports.get("private") {
-        let mut moved = Vec::new();
-        for w in model.workloads.iter_mut().filter(|w| w.app == app.name) {
-            let Some(main) = w.pod.containers.first_mut() else { continue };
-            if !container_applies(profile, main) {
-                continue;
-            }
-            let Some(p) = main.ports.iter_mut().find(|p| p.name == "private") else { continue };
-            p.port = Val::Int(*port);
-            if let Some(sp) = w.service.as_mut().and_then(|s| s.ports.iter_mut().find(|p| p.name == "private")) {
-                sp.target_port = Val::Int(*port);
-            }
-            moved.push(w.name.display());
-        }
-        if !moved.is_empty() {
-            ctx.find("config.app-port", Outcome::Approximated, app.pos, "Service private targetPort", format!("profile `{}`: without cdappconfig.json the app listens on {port} for its private API; container port `private` and the Service targetPort use {port} (the Service port stays Clowder's) in {}", profile.name, moved.join(", ")), None);
-        }
-    }
-    if forced > 0 {
-        ctx.find("config.clowder-disabled", Outcome::Translated, app.pos, format!("env {}", profile.clowder_switch), format!("{} forced to \"false\" in {forced} containers so the app reads env vars instead of cdappconfig.json (no ACG_CONFIG is set)", profile.clowder_switch), None);
-    }
-    for (name, w) in kept {
-        ctx.find("config.template-env-kept", Outcome::Approximated, app.pos, format!("{w}:env.{name}"), format!("the template already sets {name}; its value is kept instead of the provider's"), Some("remove it from the template if the chart's value should win"));
-    }
-    if !skipped_containers.is_empty() {
-        skipped_containers.sort();
-        skipped_containers.dedup();
-        ctx.find("config.containers-skipped", Outcome::Translated, app.pos, "-", format!("containers not running the app's image get no provider env: {}", skipped_containers.join(", ")), None);
-    }
-    if !additions.is_empty() {
-        let names: Vec<&str> = additions.iter().map(|a| a.name.as_str()).collect();
-        ctx.find("config.env", Outcome::Translated, app.pos, "-", format!("Clowder's injected configuration replaced by env vars from profile `{}`: {}", profile.name, names.join(", ")), None);
-    }
-    Ok(())
-}

@@ -2,8 +2,8 @@
 //! rendered at install time from the same values as env mode, in Secret `<app>` mounted at
 //! `/cdapp/`, with `ACG_CONFIG` pointing at it and a `configHash` pod annotation.
 
-use super::providers::Connections;
-use super::Ctx;
+use crate::mapping::connections::{Connections, Settings};
+use crate::mapping::Ctx;
 use crate::error::InputError;
 use crate::model::value::{GenRecipe, Generated};
 use crate::model::workload::{EnvOrigin, EnvValue, EnvVar};
@@ -21,7 +21,7 @@ fn s(path: &str) -> Val {
     Val::Str(Text::value(path))
 }
 
-fn setting_val(settings: &super::infra::Settings, key: &str) -> Val {
+fn setting_val(settings: &Settings, key: &str) -> Val {
     match settings.get(key).map(|s| &s.value) {
         Some(EnvValue::Value(v)) => v.clone(),
         _ => Val::str(""),
@@ -29,7 +29,7 @@ fn setting_val(settings: &super::infra::Settings, key: &str) -> Val {
 }
 
 /// The credential behind a `secretKeyRef` setting, read at install time.
-fn secret_val(settings: &super::infra::Settings, key: &str) -> Val {
+fn secret_val(settings: &Settings, key: &str) -> Val {
     let Some(EnvValue::From(from)) = settings.get(key).map(|s| &s.value) else { return Val::str("") };
     let Some(r) = from.get("secretKeyRef") else { return Val::str("") };
     let to_text = |v: Option<&Val>| match v {
@@ -197,7 +197,7 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
     let secret = Val::map()
         .with("apiVersion", Val::str("v1"))
         .with("kind", Val::str("Secret"))
-        .with("metadata", Val::map().with("name", Val::str(&app.name)).with("labels", super::app::label_map(labels)).build())
+        .with("metadata", Val::map().with("name", Val::str(&app.name)).with("labels", crate::model::k8s::label_map(labels)).build())
         .with("type", Val::str("Opaque"))
         .with("stringData", Val::map().with("cdappconfig.json", Val::ConfigJson(app.name.clone())).build())
         .build();

@@ -1,0 +1,191 @@
+//! `database`: bundled PostgreSQL (Clowder's local database provider, clowder-semantics §4) or an external server.
+
+use super::build::*;
+use crate::error::InputError;
+use crate::mapping::Ctx;
+use crate::model::{Cond, ExtraObject, Val, ValuesBlock, ValuesNode};
+use crate::model::workload::EnvValue;
+use crate::source::clowdapp::ClowdApp;
+use crate::model::k8s::label_map;
+use serde_json::json;
+
+/// Local database sizing (Clowder's t-shirt sizes): request = size, limit = next size up.
+fn db_sizes(size: &str) -> ((&'static str, &'static str), (&'static str, &'static str)) {
+    const CPU: [&str; 5] = ["300m", "600m", "1200m", "1800m", "2400m"];
+    const RAM: [&str; 5] = ["512Mi", "1Gi", "2Gi", "3Gi", "4Gi"];
+    let i = match size {
+        "small" => 1,
+        "medium" => 2,
+        "large" => 3,
+        _ => 0,
+    };
+    ((CPU[i], RAM[i]), (CPU[i + 1], RAM[i + 1]))
+}
+
+fn db_image(version: &str) -> String {
+    match version {
+        "16" => "quay.io/redhat-services-prod/hcm-eng-prod-tenant/postgresql-rds:d44b8d1".into(),
+        v @ ("12" | "13" | "14" | "15") => format!("quay.io/cloudservices/postgresql-rds:{v}-2318dee"),
+        _ => "quay.io/cloudservices/postgresql-rds:12-2318dee".into(),
+    }
+}
+
+/// `database`: bundled PostgreSQL (Clowder's local mode) or an external server.
+pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, Val)>, InputError> {
+    let Some(db) = &app.database else { return Ok(None) };
+    let shared = db.shared_db_app_name.as_ref().map(|n| n.scalar_text().unwrap_or_default());
+    let name_val = match (&db.name, &shared) {
+        (Some(n), _) => ctx.val(n)?,
+        (None, Some(_)) => vref("database.external.name"),
+        (None, None) => return Ok(None),
+    };
+    let version = match &db.version {
+        Some(v) => match ctx.val(v)? {
+            Val::Typed(p) => ctx.input.parameter(&p).and_then(|p| p.value.clone()).unwrap_or_else(|| "12".into()),
+            Val::Int(i) => i.to_string(),
+            other => other.as_literal_str().unwrap_or_else(|| "12".into()),
+        },
+        None => "12".into(),
+    };
+    let size = db.db_resource_size.as_ref().and_then(|n| n.as_str()).unwrap_or("x-small");
+    let volume = match db.db_volume_size.as_ref().and_then(|n| n.as_str()) {
+        Some("small") => "2Gi",
+        Some("medium") => "3Gi",
+        Some("large") => "5Gi",
+        _ => "1Gi",
+    };
+    let ((req_cpu, req_mem), (lim_cpu, lim_mem)) = db_sizes(size);
+    let svc = format!("{}-db", app.name);
+    let default_bundled = shared.is_none();
+    let ext_host = shared.as_ref().map(|s| format!("{s}-db")).unwrap_or_default();
+    // The external default has the bundled Secret's name and keys, so data moved off the bundled
+    // database keeps working; the operator creates it.
+    let ext_secret = shared.as_ref().map(|s| format!("{s}-db")).unwrap_or_else(|| svc.clone());
+    values.push(ValuesBlock {
+        key: "database".into(),
+        comment: format!("PostgreSQL for ClowdApp `{}` (Clowder's database provider). Bundled: a StatefulSet `{svc}` with generated credentials kept across upgrades. External: your server.", app.name),
+        value: ValuesNode::map(vec![
+            (
+                "bundled",
+                "",
+                ValuesNode::map(vec![
+                    ("enabled", "Run PostgreSQL in the chart.", ValuesNode::leaf(default_bundled)),
+                    ("image", &format!("Image for PostgreSQL {version} (the one Clowder uses for that version)."), ValuesNode::leaf(db_image(&version))),
+                    ("storage", "", ValuesNode::map(vec![("size", "PersistentVolumeClaim size.", ValuesNode::leaf(volume)), ("storageClassName", "Storage class; empty uses the cluster default.", ValuesNode::leaf(""))])),
+                    (
+                        "resources",
+                        "",
+                        ValuesNode::leaf(json!({"limits": {"cpu": lim_cpu, "memory": lim_mem}, "requests": {"cpu": req_cpu, "memory": req_mem}})),
+                    ),
+                ]),
+            ),
+            (
+                "external",
+                "",
+                ValuesNode::map(vec![
+                    ("host", "Database host when bundled.enabled is false.", ValuesNode::leaf(ext_host.as_str())),
+                    ("port", "", ValuesNode::leaf(5432)),
+                    ("name", "Database name; empty uses the ClowdApp's database name.", ValuesNode::leaf("")),
+                    ("existingSecret", "Secret holding the user and password (created by you).", ValuesNode::leaf(ext_secret.as_str())),
+                    ("userKey", "", ValuesNode::leaf("db.user")),
+                    ("passwordKey", "", ValuesNode::leaf("db.password")),
+                    ("sslMode", "PostgreSQL sslmode for clients that take it (cdappconfig `sslMode`).", ValuesNode::leaf("disable")),
+                ]),
+            ),
+        ]),
+    });
+    let name = Val::If(
+        Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.name")]),
+        Box::new(vref("database.external.name")),
+        Box::new(name_val.clone()),
+    );
+    let secret_name = if_bundled("database", Val::str(&svc), req("database.external.existingSecret"));
+    let mut s = Settings::new();
+    s.insert("host", plain(if_bundled("database", Val::str(&svc), req("database.external.host"))));
+    s.insert("port", plain(if_bundled("database", Val::str("5432"), port_str("database.external.port"))));
+    s.insert("name", plain(name.clone()));
+    s.insert("username", Setting { value: EnvValue::From(secret_ref(secret_name.clone(), if_bundled("database", Val::str("username"), vref("database.external.userKey")))), when: None });
+    s.insert("password", Setting { value: EnvValue::From(secret_ref(secret_name, if_bundled("database", Val::str("password"), vref("database.external.passwordKey")))), when: None });
+    s.insert("sslMode", plain(if_bundled("database", Val::str("disable"), vref("database.external.sslMode"))));
+
+    // Bundled objects, as Clowder's local database provider makes them.
+    let mut db_labels = labels.to_vec();
+    db_labels.push(("service".into(), Val::str("db")));
+    db_labels.push(("sub".into(), Val::str("local_db")));
+    let selector = vec![("app".to_string(), Val::str(&app.name)), ("service".into(), Val::str("db")), ("sub".into(), Val::str("local_db"))];
+    let secret = object("v1", "Secret", &svc, labels)
+        .with("type", Val::str("Opaque"))
+        .with(
+            "stringData",
+            Val::map()
+                .with("hostname", Val::str(&svc))
+                .with("db.host", Val::str(&svc))
+                .with("port", Val::str("5432"))
+                .with("db.port", Val::str("5432"))
+                .with("username", generated(&svc, "username", 16))
+                .with("db.user", generated(&svc, "username", 16))
+                .with("password", generated(&svc, "password", 16))
+                .with("db.password", generated(&svc, "password", 16))
+                .with("pgPass", generated(&svc, "pgPass", 16))
+                .with("name", name_val.clone())
+                .with("db.name", name_val.clone())
+                .build(),
+        )
+        .build();
+    let env_from_secret = |var: &str, key: &str| Val::map().with("name", Val::str(var)).with("valueFrom", secret_ref(Val::str(&svc), Val::str(key))).build();
+    let psql_probe = |delay: i64| {
+        Val::map()
+            .with("exec", Val::map().with("command", Val::seq([Val::str("psql"), Val::str("-U"), Val::str("$(POSTGRESQL_USER)"), Val::str("-d"), Val::str("$(POSTGRESQL_DATABASE)"), Val::str("-c"), Val::str("SELECT 1")])).build())
+            .with("initialDelaySeconds", Val::Int(delay))
+            .with("timeoutSeconds", Val::Int(2))
+            .with("periodSeconds", Val::Int(10))
+            .build()
+    };
+    let container = Val::map()
+        .with("name", Val::str(&svc))
+        .with("image", vref("database.bundled.image"))
+        .with(
+            "env",
+            Val::seq([
+                env_from_secret("POSTGRESQL_USER", "username"),
+                env_from_secret("POSTGRESQL_PASSWORD", "password"),
+                env_from_secret("POSTGRESQL_ADMIN_PASSWORD", "pgPass"),
+                Val::map().with("name", Val::str("POSTGRESQL_DATABASE")).with("value", name_val).build(),
+            ]),
+        )
+        .with("ports", Val::seq([Val::map().with("name", Val::str("database")).with("containerPort", Val::Int(5432)).with("protocol", Val::str("TCP")).build()]))
+        .with("livenessProbe", psql_probe(15))
+        .with("readinessProbe", psql_probe(45))
+        .with("resources", Val::ValueRef("database.bundled.resources".into()))
+        .with("volumeMounts", Val::seq([Val::map().with("name", Val::str("data")).with("mountPath", Val::str("/var/lib/pgsql/data")).build()]))
+        .build();
+    let claim_spec = Val::map()
+        .with("accessModes", Val::seq([Val::str("ReadWriteOnce")]))
+        .with("resources", Val::map().with("requests", Val::map().with("storage", vref("database.bundled.storage.size")).build()).build())
+        .when(Cond::value("database.bundled.storage.storageClassName"), "storageClassName", vref("database.bundled.storage.storageClassName"))
+        .build();
+    let statefulset = object("apps/v1", "StatefulSet", &svc, &db_labels)
+        .with(
+            "spec",
+            Val::map()
+                .with("serviceName", Val::str(&svc))
+                .with("replicas", Val::Int(1))
+                .with("selector", Val::map().with("matchLabels", label_map(&selector)).build())
+                .with(
+                    "template",
+                    Val::map()
+                        .with("metadata", Val::map().with("labels", label_map(&db_labels)).build())
+                        .with("spec", Val::map().with("containers", Val::seq([container])).build())
+                        .build(),
+                )
+                .with("volumeClaimTemplates", Val::seq([Val::map().with("metadata", Val::map().with("name", Val::str("data")).build()).with("spec", claim_spec).build()]))
+                .build(),
+        )
+        .build();
+    let service = service(&svc, &db_labels, &selector, "database", 5432);
+    let file = format!("database-{}.yaml", app.name);
+    for body in [secret, statefulset, service] {
+        bundled(extra, &file, body, "database.bundled.enabled");
+    }
+    Ok(Some((s, vref("database.bundled.enabled"))))
+}

@@ -1,0 +1,38 @@
+//! `featureFlags`: an Unleash server, or none.
+
+use super::build::*;
+use crate::error::InputError;
+use crate::mapping::Ctx;
+use crate::model::{Cond, ValuesBlock, ValuesNode};
+use crate::model::workload::EnvValue;
+use crate::source::clowdapp::ClowdApp;
+
+/// `featureFlags`: an Unleash server, or none.
+pub fn feature_flags(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>) -> Result<Option<Settings>, InputError> {
+    if !ctx.static_bool(app.feature_flags.as_ref(), "featureFlags")? {
+        return Ok(None);
+    }
+    values.push(ValuesBlock {
+        key: "featureFlags".into(),
+        comment: format!("Unleash feature flags for ClowdApp `{}` (Clowder's featureFlags provider). The chart does not run Unleash.", app.name),
+        value: ValuesNode::map(vec![
+            ("enabled", "Give the app an Unleash endpoint.", ValuesNode::leaf(true)),
+            ("host", "", ValuesNode::leaf("unleash")),
+            ("port", "", ValuesNode::leaf(4242)),
+            ("scheme", "", ValuesNode::leaf("http")),
+            ("existingSecret", "Secret with the client access token (optional).", ValuesNode::leaf("")),
+            ("tokenKey", "", ValuesNode::leaf("clientAccessToken")),
+        ]),
+    });
+    let on = Cond::value("featureFlags.enabled");
+    let mut s = Settings::new();
+    s.insert("host", Setting { value: EnvValue::Value(vref("featureFlags.host")), when: Some(on.clone()) });
+    s.insert("port", Setting { value: EnvValue::Value(port_str("featureFlags.port")), when: Some(on.clone()) });
+    s.insert("scheme", Setting { value: EnvValue::Value(vref("featureFlags.scheme")), when: Some(on.clone()) });
+    s.insert(
+        "clientAccessToken",
+        Setting { value: EnvValue::From(secret_ref(vref("featureFlags.existingSecret"), vref("featureFlags.tokenKey"))), when: Some(Cond::And(vec![on, Cond::value("featureFlags.existingSecret")])) },
+    );
+    Ok(Some(s))
+}
+

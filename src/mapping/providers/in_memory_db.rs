@@ -1,0 +1,96 @@
+//! `inMemoryDb`: bundled Valkey (Clowder's redis mode) or an external Redis.
+
+use super::build::*;
+use crate::error::InputError;
+use crate::mapping::Ctx;
+use crate::model::{Cond, ExtraObject, Val, ValuesBlock, ValuesNode};
+use crate::model::workload::EnvValue;
+use crate::source::clowdapp::ClowdApp;
+use crate::model::k8s::label_map;
+
+/// `inMemoryDb`: bundled Valkey (Clowder's redis mode) or an external Redis.
+pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<Settings>, InputError> {
+    if !ctx.static_bool(app.in_memory_db.as_ref(), "inMemoryDb")? {
+        return Ok(None);
+    }
+    let svc = format!("{}-redis", app.name);
+    let shared = app.shared_in_memory_db_app_name.as_ref().and_then(|n| n.scalar_text());
+    values.push(ValuesBlock {
+        key: "inMemoryDb".into(),
+        comment: format!("Redis-protocol cache for ClowdApp `{}` (Clowder's inMemoryDb provider). Bundled: Valkey `{svc}`.", app.name),
+        value: ValuesNode::map(vec![
+            (
+                "bundled",
+                "",
+                ValuesNode::map(vec![
+                    ("enabled", "Run Valkey in the chart.", ValuesNode::leaf(shared.is_none())),
+                    ("image", "Clowder's Valkey image (needs registry.redhat.io credentials; any Valkey/Redis image works).", ValuesNode::leaf("registry.redhat.io/rhel10/valkey-8:10.0")),
+                ]),
+            ),
+            (
+                "external",
+                "",
+                ValuesNode::map(vec![
+                    ("host", "Redis host when bundled.enabled is false.", ValuesNode::leaf(shared.as_ref().map(|s| format!("{s}-redis")).unwrap_or_default())),
+                    ("port", "", ValuesNode::leaf(6379)),
+                    ("existingSecret", "Secret with the Redis password (optional).", ValuesNode::leaf("")),
+                    ("passwordKey", "", ValuesNode::leaf("password")),
+                ]),
+            ),
+        ]),
+    });
+    let mut s = Settings::new();
+    s.insert("host", plain(if_bundled("inMemoryDb", Val::str(&svc), req("inMemoryDb.external.host"))));
+    s.insert("port", plain(if_bundled("inMemoryDb", Val::str("6379"), port_str("inMemoryDb.external.port"))));
+    s.insert(
+        "password",
+        Setting {
+            value: EnvValue::From(secret_ref(vref("inMemoryDb.external.existingSecret"), vref("inMemoryDb.external.passwordKey"))),
+            when: Some(Cond::And(vec![Cond::value("inMemoryDb.bundled.enabled").negated(), Cond::value("inMemoryDb.external.existingSecret")])),
+        },
+    );
+    let mut redis_labels = labels.to_vec();
+    redis_labels.push(("env-app".into(), Val::str(&svc)));
+    redis_labels.push(("service".into(), Val::str("redis")));
+    let selector = vec![("env-app".to_string(), Val::str(&svc)), ("service".into(), Val::str("redis"))];
+    let config = object("v1", "ConfigMap", &svc, labels).with("data", Val::map().with("redis.conf", Val::str("stop-writes-on-bgsave-error no\nprotected-mode no\n")).build()).build();
+    let probe = Val::map().with("exec", Val::map().with("command", Val::seq([Val::str("valkey-cli"), Val::str("ping")])).build()).with("initialDelaySeconds", Val::Int(5)).with("periodSeconds", Val::Int(10)).build();
+    let container = Val::map()
+        .with("name", Val::str(&svc))
+        .with("image", vref("inMemoryDb.bundled.image"))
+        .with("command", Val::seq([Val::str("valkey-server"), Val::str("/etc/redis/redis.conf")]))
+        .with("ports", Val::seq([Val::map().with("name", Val::str("redis")).with("containerPort", Val::Int(6379)).with("protocol", Val::str("TCP")).build()]))
+        .with("livenessProbe", probe.clone())
+        .with("readinessProbe", probe)
+        .with("volumeMounts", Val::seq([Val::map().with("name", Val::str("config")).with("mountPath", Val::str("/etc/redis")).build()]))
+        .build();
+    let deployment = object("apps/v1", "Deployment", &svc, &redis_labels)
+        .with(
+            "spec",
+            Val::map()
+                .with("replicas", Val::Int(1))
+                .with("selector", Val::map().with("matchLabels", label_map(&selector)).build())
+                .with(
+                    "template",
+                    Val::map()
+                        .with("metadata", Val::map().with("labels", label_map(&redis_labels)).build())
+                        .with(
+                            "spec",
+                            Val::map()
+                                .with("containers", Val::seq([container]))
+                                .with("volumes", Val::seq([Val::map().with("name", Val::str("config")).with("configMap", Val::map().with("name", Val::str(&svc)).with("defaultMode", Val::Int(420)).build()).build()]))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    let service = service(&svc, &redis_labels, &selector, "redis", 6379);
+    let file = format!("inmemorydb-{}.yaml", app.name);
+    for body in [config, deployment, service] {
+        bundled(extra, &file, body, "inMemoryDb.bundled.enabled");
+    }
+    Ok(Some(s))
+}
+
