@@ -266,3 +266,20 @@ fn a_values_map_declared_open_accepts_keys_of_the_user() {
     let err = render(dir.path(), &["--set", "closed.b=2"]).expect_err("a closed map refuses keys");
     assert!(err.contains("'b'"), "{err}");
 }
+
+#[test]
+fn secret_content_the_chart_creates_is_free_form_the_rest_of_its_block_is_not() {
+    // A Secret the pods read but the template does not define: values declare its content open.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("external.yaml");
+    fs::write(
+        &input,
+        "apiVersion: cloud.redhat.com/v1alpha1\nkind: ClowdApp\nmetadata:\n  name: ext\nspec:\n  envName: env\n  deployments:\n  - name: api\n    podSpec:\n      image: quay.io/example/ext:1\n      env:\n      - name: TOKEN\n        valueFrom:\n          secretKeyRef:\n            name: creds\n            key: token\n",
+    )
+    .unwrap();
+    let (_dir, chart) = convert(&input);
+    let rendered = objects(&render_ok(&chart, &["--set", "secrets.creds.create=true", "--set", "secrets.creds.stringData.token=t,secrets.creds.stringData.extra=x"]));
+    assert_eq!(named(&rendered, "Secret", "creds")["stringData"], json!({"extra": "x", "token": "t"}));
+    let err = render(&chart, &["--set", "secrets.creds.craete=true"]).expect_err("a misspelt switch of the block");
+    assert!(err.contains("'craete'"), "{err}");
+}

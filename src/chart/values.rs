@@ -53,6 +53,13 @@ fn node(out: &mut String, name: &str, c: &str, v: &ValuesNode, indent: usize) {
     let pad = " ".repeat(indent);
     comment(out, &pad, c);
     match v {
+        // A free-form map is written key by key, so that users see where their keys go.
+        ValuesNode::Open(J::Object(m)) if !m.is_empty() => {
+            let _ = writeln!(out, "{pad}{}:", key(name));
+            for (k, v) in m {
+                node(out, k, "", &ValuesNode::Open(v.clone()), indent + 2);
+            }
+        }
         ValuesNode::Leaf(j) | ValuesNode::Open(j) => {
             let _ = writeln!(out, "{pad}{}: {}", key(name), scalar(j));
         }
