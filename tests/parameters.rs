@@ -92,6 +92,12 @@ fn a_generated_parameter_has_one_value_in_every_secret_and_env_var() {
     let session = named(&rendered, "Secret", "relay-session")["stringData"]["key"].as_str().unwrap().to_string();
     assert!(session.len() == 12 && session.bytes().all(|b| b.is_ascii_alphanumeric()), "[a-zA-Z0-9]{{12}}: {session}");
     assert_ne!(session, server);
+    // Generated parameters no Secret holds: one value per render each, the same in every use.
+    let hub = named(&rendered, "Deployment", "relay-hub");
+    let nonce = env_value(hub, "NONCE");
+    assert!(nonce.as_str().is_some_and(|n| n.len() == 20), "NONCE generated: {nonce}");
+    assert_eq!(env_value(named(&rendered, "Deployment", "relay-edge"), "NONCE"), nonce, "NONCE is the same in both Deployments");
+    assert_ne!(env_value(hub, "SALT"), nonce, "each parameter has its own value");
 
     // A value the user sets replaces the generated one everywhere.
     let rendered = objects(&render_ok(&chart, &["--set", "parameters.SHARED_TOKEN=chosen"]));

@@ -153,8 +153,14 @@ fn fields_the_crd_prunes_stay_findings_without_the_flag() {
     let found: Vec<Value> = findings(&dir.path().join("chart")).into_iter().filter(|f| f["rule"] == "podspec.pruned-field").collect();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["source"]["line"], at);
-    // Kubernetes metadata fields on the ClowdApp are not errors either.
-    let (text, _) = app_with("METADATA", "namespace: somewhere");
-    let (out, _dir) = convert(&text, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Kubernetes fields elsewhere that the CRD prunes: metadata an export leaves behind, a
+    // container field on an init container. Findings at their lines, not errors.
+    for (slot, line) in [("METADATA", "creationTimestamp: null"), ("INIT", "resources: {limits: {cpu: 1}}")] {
+        let (text, at) = app_with(slot, line);
+        let (out, dir) = convert(&text, &[]);
+        assert!(out.status.success(), "`{line}` is not an error:\n{}", stderr(&out));
+        let found: Vec<Value> = findings(&dir.path().join("chart")).into_iter().filter(|f| f["rule"] == "input.unknown-field" && f["source"]["line"] == at).collect();
+        assert_eq!(found.len(), 1, "`{line}`: one finding at line {at}");
+        assert_eq!(found[0]["outcome"], "unsupported");
+    }
 }
