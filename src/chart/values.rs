@@ -102,7 +102,10 @@ pub fn values_yaml(model: &Model) -> String {
             notes.push(format!("typed ({})", p.ty.as_str()));
         }
         if let Some(from) = &param.generate_from {
-            notes.push(format!("generated from `{from}` when empty, then kept"));
+            notes.push(match p.generated_into {
+                Some(_) => format!("generated from `{from}` when empty, then kept"),
+                None => format!("generated from `{from}` when empty, anew on every upgrade: set it to keep it"),
+            });
         }
         if !notes.is_empty() {
             if !text.is_empty() {
