@@ -161,9 +161,12 @@ fn quantities_render_as_written() {
         let got = &named(&rendered, "Deployment", &name)["spec"]["template"]["spec"]["containers"][0]["resources"];
         assert_eq!(got, &dep["podSpec"]["resources"], "{name}: every quantity as the template wrote it (0.5Gi, 500m, 1.5, a parameter)");
     }
-    // A quantity set by the user may be a number or a string.
-    let rendered = objects(&render(&chart, &["--set", "parameters.MEMORY_REQUEST=1Gi", "--set", "resourceDefaults.limits.cpu=2"]));
+    // A quantity set by the user may be a number or a string, for a typed parameter too.
+    let rendered = objects(&render(&chart, &["--set", "parameters.MEMORY_REQUEST=1Gi", "--set", "resourceDefaults.limits.cpu=2", "--set-string", "parameters.WORKER_CPU=500m"]));
     assert_eq!(named(&rendered, "Deployment", "sizes-api")["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"], json!("1Gi"));
+    assert_eq!(named(&rendered, "Deployment", "sizes-worker")["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"], json!("500m"));
+    let rendered = objects(&render(&chart, &["--set", "parameters.WORKER_CPU=2"]));
+    assert_eq!(named(&rendered, "Deployment", "sizes-worker")["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"], json!(2));
 }
 
 #[test]

@@ -154,8 +154,9 @@ fn fields_the_crd_prunes_stay_findings_without_the_flag() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["source"]["line"], at);
     // Kubernetes fields elsewhere that the CRD prunes: metadata an export leaves behind, a
-    // container field on an init container. Findings at their lines, not errors.
-    for (slot, line) in [("METADATA", "creationTimestamp: null"), ("INIT", "resources: {limits: {cpu: 1}}")] {
+    // container field on an init container, Deployment and Job fields. Findings at their lines,
+    // not errors.
+    for (slot, line) in [("METADATA", "creationTimestamp: null"), ("INIT", "resources: {limits: {cpu: 1}}"), ("DEPLOYMENT", "strategy: {type: Recreate}"), ("JOB", "backoffLimit: 2")] {
         let (text, at) = app_with(slot, line);
         let (out, dir) = convert(&text, &[]);
         assert!(out.status.success(), "`{line}` is not an error:\n{}", stderr(&out));

@@ -60,6 +60,7 @@ fn block(node: &ValuesNode, description: &str) -> J {
 fn parameter(p: &ParamValue) -> J {
     let mut s = match p.ty {
         ParamType::Any => json!({}),
+        ParamType::NumberOrString => json!({"type": ["string", "number"]}),
         ty => json!({"type": ty.as_str()}),
     };
     if p.param.required && p.generator.is_none() && p.ty == ParamType::String {

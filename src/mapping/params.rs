@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 const INT_KEYS: &[&str] = &["replicas", "minReplicas", "minReplicaCount", "maxReplicaCount", "version", "partitions", "port", "containerPort", "targetPort", "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds", "parallelism", "completions", "activeDeadlineSeconds", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "pollingInterval", "cooldownPeriod", "min", "max", "defaultMode", "scaleAtUtilization", "minAvailable", "maxUnavailable"];
 const BOOL_KEYS: &[&str] = &["enabled", "optional", "readOnly", "suspend", "inMemoryDb", "featureFlags", "disabled", "sessionAffinity", "h2cEnabled", "tls"];
 
+/// Keys whose values Kubernetes takes as a number or a string (quantities, int-or-string).
+const NUMBER_OR_STRING_KEYS: &[&str] = &["cpu", "memory", "storage", "ephemeral-storage", "maxUnavailable", "maxSurge", "minAvailable", "targetPort"];
+
 #[derive(Default)]
 struct Usage {
     typed_keys: BTreeMap<String, Vec<String>>,
@@ -150,6 +153,11 @@ pub fn map_parameters(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError
                     (ParamType::String, Some(J::String(raw.clone())))
                 }
             }
+        };
+        // `cpu: ${{CPU_LIMIT}}` with default "1": "500m" is as good a value as 2.
+        let ty = match ty {
+            ParamType::Integer | ParamType::Number | ParamType::String if keys.is_some_and(|ks| ks.iter().any(|k| NUMBER_OR_STRING_KEYS.contains(&k.as_str()))) => ParamType::NumberOrString,
+            ty => ty,
         };
         let generated_into = u.generated.get(&p.name).cloned();
         let generator = p.generate_from.as_deref().map(|from| super::objects::recipe(from).0);

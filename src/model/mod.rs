@@ -25,6 +25,9 @@ pub enum ParamType {
     Object,
     /// A `${{X}}` default of JSON `null`: any value is accepted.
     Any,
+    /// A `${{X}}` used where Kubernetes takes a number or a string (a quantity such as `cpu`,
+    /// `maxUnavailable`): `2` and `"500m"` are both values.
+    NumberOrString,
 }
 
 impl ParamType {
@@ -37,6 +40,7 @@ impl ParamType {
             ParamType::Array => "array",
             ParamType::Object => "object",
             ParamType::Any => "any",
+            ParamType::NumberOrString => "number-or-string",
         }
     }
 }

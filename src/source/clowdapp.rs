@@ -164,6 +164,13 @@ const OBJECT_META: &[&str] = &["name", "generateName", "namespace", "selfLink", 
 /// resources and mounts come from the main container).
 const CONTAINER_FIELDS: &[&str] = &["resources", "volumeMounts", "volumeDevices", "ports", "envFrom", "workingDir", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "securityContext", "imagePullPolicy", "restartPolicy", "resizePolicy", "stdin", "stdinOnce", "tty", "terminationMessagePath", "terminationMessagePolicy"];
 
+/// Kubernetes Deployment spec fields written on a ClowdApp deployment: Clowder sets these itself
+/// (strategy, selector...) and its CRD prunes them.
+const DEPLOYMENT_FIELDS: &[&str] = &["strategy", "minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds", "paused", "selector", "template"];
+
+/// Kubernetes Job and CronJob spec fields written on a ClowdApp job: not in Clowder's job schema.
+const JOB_FIELDS: &[&str] = &["backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "ttlSecondsAfterFinished", "completionMode", "podFailurePolicy", "podReplacementPolicy", "successPolicy", "manualSelector", "selector", "template", "jobTemplate", "timeZone"];
+
 /// Reads the keys of one mapping, remembering which were understood.
 struct Fields<'a> {
     node: &'a Node,
@@ -451,7 +458,7 @@ fn read_web(input: &mut Input, node: Option<&Node>) -> Result<WebService, InputE
 }
 
 fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError> {
-    let mut f = Fields::new(input, d, "a ClowdApp deployment")?;
+    let mut f = Fields::new(input, d, "a ClowdApp deployment")?.pruned(DEPLOYMENT_FIELDS);
     let Some(name) = f.string(input, "name")? else {
         return Err(f.missing(input, d.pos, "deployment without a `name`".into(), "every entry of spec.deployments needs a name"));
     };
@@ -619,7 +626,7 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
 }
 
 fn read_job(input: &mut Input, j: &Node) -> Result<Job, InputError> {
-    let mut f = Fields::new(input, j, "a ClowdApp job")?;
+    let mut f = Fields::new(input, j, "a ClowdApp job")?.pruned(JOB_FIELDS);
     let Some(name) = f.get("name").cloned().filter(|n| n.as_str().is_some_and(|s| !s.is_empty())) else {
         return Err(f.missing(input, j.pos, "job without a `name`".into(), "every entry of spec.jobs needs a name"));
     };

@@ -154,6 +154,22 @@ pub fn typed_refs(node: &Node, declared: &BTreeSet<String>, out: &mut BTreeSet<S
     }
 }
 
+/// The model's view of a string. It lives here, not in the model, so the model depends on no
+/// stage.
+impl From<&Sym> for crate::model::Text {
+    fn from(s: &Sym) -> crate::model::Text {
+        use crate::model::Part;
+        crate::model::Text(
+            s.0.iter()
+                .map(|p| match p {
+                    Piece::Lit(l) => Part::Lit(l.clone()),
+                    Piece::Param(n) => Part::Param(n.clone()),
+                })
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,21 +203,5 @@ mod tests {
         assert_eq!(parse("${{R}}", &d), Parsed::Typed("R".into()));
         // Embedded typed references are left untouched by OpenShift.
         assert_eq!(parse("x-${{R}}", &d), Parsed::Str(Sym::lit("x-${{R}}")));
-    }
-}
-
-/// The model's view of a string. It lives here, not in the model, so the model depends on no
-/// stage.
-impl From<&Sym> for crate::model::Text {
-    fn from(s: &Sym) -> crate::model::Text {
-        use crate::model::Part;
-        crate::model::Text(
-            s.0.iter()
-                .map(|p| match p {
-                    Piece::Lit(l) => Part::Lit(l.clone()),
-                    Piece::Param(n) => Part::Param(n.clone()),
-                })
-                .collect(),
-        )
     }
 }
