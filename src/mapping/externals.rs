@@ -289,7 +289,8 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
                 entry.push((
                     data,
                     format!("Content when `create` is true: key → value{}.", if x.kind == Kind::Secret { " (never commit real credentials; prefer an existing Secret)" } else { "" }),
-                    ValuesNode::Map(x.keys.iter().map(|k| (k.clone(), String::new(), ValuesNode::leaf(""))).collect()),
+                    // Open: the object may need keys the pods do not read (values.schema.json).
+                    ValuesNode::open(serde_json::Value::Object(x.keys.iter().map(|k| (k.clone(), serde_json::Value::from(""))).collect())),
                 ));
                 let body = Val::map()
                     .with("apiVersion", Val::str("v1"))

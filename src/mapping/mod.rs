@@ -38,11 +38,13 @@ pub struct Options {
     pub config_mode: Option<ConfigMode>,
     /// `--profile NAME|FILE`; None selects by ClowdApp name.
     pub profile: Option<String>,
+    /// Unknown ClowdApp fields become findings instead of errors.
+    pub allow_unknown_fields: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { environment: Environment::builtin(), config_mode: None, profile: None }
+        Options { environment: Environment::builtin(), config_mode: None, profile: None, allow_unknown_fields: false }
     }
 }
 
@@ -153,6 +155,7 @@ pub fn cond_keda() -> Cond {
 
 /// Run every mapping step.
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
+    input.allow_unknown_fields = options.allow_unknown_fields;
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
     let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone() };
     let mut model = Model {

@@ -16,6 +16,12 @@ pub struct Input {
     pub template_name: Option<String>,
     pub parameters: Vec<Parameter>,
     pub declared: BTreeSet<String>,
+    /// Declared parameters referenced as a whole `${{NAME}}` somewhere: there OpenShift parses
+    /// the value as JSON (filled in by `clowdapp::extract`).
+    pub typed_refs: BTreeSet<String>,
+    /// `--allow-unknown-fields`: a ClowdApp field clowd2helm does not know is reported and
+    /// ignored instead of stopping the conversion.
+    pub allow_unknown_fields: bool,
     /// Template `labels`, merged into every object.
     pub labels: Vec<(Key, Node)>,
     pub objects: Vec<Node>,
@@ -51,6 +57,8 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
         template_name: None,
         parameters: Vec::new(),
         declared: BTreeSet::new(),
+        typed_refs: BTreeSet::new(),
+        allow_unknown_fields: false,
         labels: Vec::new(),
         objects: Vec::new(),
         objects_pos: None,

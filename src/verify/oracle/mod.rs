@@ -114,6 +114,7 @@ fn substitute(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value>
         .iter()
         .map(|node| {
             let mut obj = process_node(node, &values);
+            drop_nulls(&mut obj);
             let literal_ns = node.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::scalar_text).is_some_and(|ns| !ns.contains("${"));
             if let Some(Value::Object(md)) = obj.get_mut("metadata") {
                 if literal_ns {
@@ -133,6 +134,19 @@ fn substitute(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value>
             obj
         })
         .collect()
+}
+
+/// A `null` field (a `${{X}}` whose value is `null`, or a key without a value) is stored as an
+/// absent field by the API server: the expectation has no such key.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, v| !v.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// Everything Clowder would have run for the processed template, in template order, with the

@@ -17,15 +17,15 @@ metadata:
   envName: {{ (print $.Values.parameters.ENV_NAME) | toJson }}
   deployments:
   - name: api
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: legacy
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: worker
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: reports
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: store
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
 endpoints:
 - app: shop
   name: api
