@@ -200,7 +200,20 @@ impl Emitter {
             Cond::Not(inner) => format!("(not {})", self.cond_expr(inner)),
             Cond::And(list) => format!("(and {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
             Cond::Or(list) => format!("(or {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
+            Cond::ParamAbove(p, n) => format!("(gt (int {}) {n})", self.param_expr(p)),
         }
+    }
+
+    /// A scalar value as a Go expression (inside an action), when it has one.
+    fn expr(&self, v: &Val) -> Option<String> {
+        Some(match v {
+            Val::Str(t) => self.text_expr(t),
+            Val::Typed(n) => self.param_text_expr(n),
+            Val::ValueRef(p) => values_expr(p),
+            Val::Int(i) => i.to_string(),
+            Val::Bool(b) => b.to_string(),
+            _ => return None,
+        })
     }
 
     /// Inline YAML for a scalar value; None for collections.
@@ -213,12 +226,25 @@ impl Emitter {
             Val::Str(t) => self.text_scalar(t),
             Val::Typed(n) => format!("{{{{ {} | toJson }}}}", self.param_expr(n)),
             Val::ValueRef(p) => format!("{{{{ {} | toJson }}}}", values_expr(p)),
+            Val::If(..) if first_set_chain(v).is_some() => {
+                let paths = first_set_chain(v).unwrap_or_default();
+                format!("{{{{ coalesce {} | toJson }}}}", paths.iter().map(|p| values_expr(p)).collect::<Vec<_>>().join(" "))
+            }
             Val::If(c, a, b) => format!("{{{{ if {} }}}}{}{{{{ else }}}}{}{{{{ end }}}}", self.cond_expr(c), self.scalar(a)?, self.scalar(b)?),
             Val::Generated(g) => self.generated(g),
             Val::ConfigJson(name) => format!("{{{{ include {} $ | fromYaml | toJson | quote }}}}", go_quote(&format!("{}.config.{name}", self.chart_name))),
             Val::ConfigHash(name) => format!("{{{{ include {} $ | fromYaml | toJson | sha256sum | quote }}}}", go_quote(&format!("{}.config.{name}", self.chart_name))),
             Val::SecretValue { secret, key } => format!("{{{{ include \"clowd2helm.secretValue\" (dict \"root\" $ \"secret\" {} \"key\" {}) }}}}", self.text_expr(secret), self.text_expr(key)),
-            Val::Seq(_) | Val::Map(_) => return None,
+            Val::Image { image, registries } => {
+                let registry: Vec<String> = registries.iter().map(|r| values_expr(r)).collect();
+                format!(
+                    "{{{{ include \"clowd2helm.image\" (dict \"image\" {} \"registry\" (coalesce {} \"\")) | toJson }}}}",
+                    self.expr(image)?,
+                    registry.join(" ")
+                )
+            }
+            Val::Include(name) => format!("{{{{ include {} $ | toJson }}}}", go_quote(name)),
+            Val::Seq(_) | Val::Map(_) | Val::Splice(_) => return None,
         })
     }
 
@@ -299,6 +325,16 @@ impl Emitter {
     /// `dash`: this map is a list item; its first line starts with `- ` two columns to the left.
     fn map(&self, entries: &[Entry], indent: usize, place: Place, dash: bool, out: &mut String) {
         for (i, e) in entries.iter().enumerate() {
+            if let Val::Splice(paths) = &e.val {
+                let mut taken: Vec<String> = entries.iter().filter(|e| !matches!(e.val, Val::Splice(_))).filter_map(|e| e.key.as_literal()).collect();
+                if place.labels {
+                    taken.extend(self.helm_labels.iter().map(|(k, _)| k.clone()));
+                }
+                self.open_if(&e.when, indent, out);
+                self.splice_map(paths, &taken, indent, out);
+                self.close_if(&e.when, indent, out);
+                continue;
+            }
             let key = e.key.as_literal();
             let child = Place { key: key.as_deref().unwrap_or(""), labels: place.key == "metadata" && key.as_deref() == Some("labels") };
             self.open_if(&e.when, indent, out);
@@ -358,10 +394,36 @@ impl Emitter {
         }
     }
 
+    /// Entries of values maps (text only), after the map's own; its own keys are never replaced.
+    fn splice_map(&self, paths: &[String], taken: &[String], indent: usize, out: &mut String) {
+        let sources: Vec<String> = paths.iter().map(|p| format!("(default (dict) {})", values_expr(p))).collect();
+        let own: Vec<String> = taken.iter().map(|k| go_quote(k)).collect();
+        pad(out, indent);
+        let _ = writeln!(out, "{{{{- range $k, $v := (merge (dict) {}) }}}}", sources.join(" "));
+        pad(out, indent);
+        let _ = writeln!(out, "{{{{- if not (has $k (list {})) }}}}", own.join(" "));
+        pad(out, indent);
+        out.push_str("{{ $k | toJson }}: {{ $v | toString | toJson }}\n");
+        pad(out, indent);
+        out.push_str("{{- end }}\n");
+        pad(out, indent);
+        out.push_str("{{- end }}\n");
+    }
+
     fn seq(&self, items: &[Item], indent: usize, place: Place, out: &mut String) {
         for it in items {
             self.open_if(&it.when, indent, out);
             match &it.val {
+                // Items of values lists, one JSON item each.
+                Val::Splice(paths) => {
+                    let sources: Vec<String> = paths.iter().map(|p| format!("(default (list) {})", values_expr(p))).collect();
+                    pad(out, indent);
+                    let _ = writeln!(out, "{{{{- range (concat {}) }}}}", sources.join(" "));
+                    pad(out, indent);
+                    out.push_str("- {{ toJson . }}\n");
+                    pad(out, indent);
+                    out.push_str("{{- end }}\n");
+                }
                 // `- first: x` then the rest aligned under it.
                 Val::Map(entries) if entries.first().is_some_and(|e| e.when.is_none()) => self.map(entries, indent + 2, place, true, out),
                 other => {
@@ -372,6 +434,22 @@ impl Emitter {
             }
             self.close_if(&it.when, indent, out);
         }
+    }
+}
+
+/// `if a then a else (if b then b else c)` on values: the first set one, which `coalesce` says
+/// in one word (both treat false, 0, "" and empty collections as unset).
+fn first_set_chain(v: &Val) -> Option<Vec<String>> {
+    match v {
+        Val::If(Cond::Value(p), a, b) if **a == Val::ValueRef(p.clone()) => {
+            let mut rest = first_set_chain(b).or_else(|| match b.as_ref() {
+                Val::ValueRef(q) => Some(vec![q.clone()]),
+                _ => None,
+            })?;
+            rest.insert(0, p.clone());
+            Some(rest)
+        }
+        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod values;
 pub mod writer;
 
 use crate::model::k8s::{workload_objects, K8sObject};
+use crate::model::operations::Scopes;
 use crate::model::{Cond, Model, Outcome, Part, Text};
 use emit::Emitter;
 use std::collections::BTreeMap;
@@ -33,14 +34,24 @@ pub fn emitter(model: &Model) -> Emitter {
 fn render_objects(e: &Emitter, objects: &[K8sObject]) -> String {
     let mut out = String::from(HEADER);
     for o in objects {
+        let applied;
+        let body = match &o.ops {
+            Some(ops) => {
+                let mut b = o.body.clone();
+                ops.apply_to_object(&mut b);
+                applied = b;
+                &applied
+            }
+            None => &o.body,
+        };
         match &o.when {
             None => {
                 out.push_str("---\n");
-                out.push_str(&e.document(&o.body));
+                out.push_str(&e.document(body));
             }
             Some(c) => {
                 let _ = writeln!(out, "{{{{- if {} }}}}\n---", e.cond_expr(c));
-                out.push_str(&e.document(&o.body));
+                out.push_str(&e.document(body));
                 out.push_str("{{- end }}\n");
             }
         }
@@ -62,11 +73,13 @@ pub fn template_files(model: &Model) -> Vec<TemplateFile> {
         out.push(TemplateFile { path: format!("templates/{}", w.file), objects: workload_objects(w) });
     }
     for o in &model.objects {
-        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: o.when.clone() }] });
+        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: o.when.clone(), ops: None }] });
     }
+    // Bundled services and the gateway take the global scheduling and security values.
+    let global = model.values.iter().any(|b| b.key == "global").then(|| Scopes::new(&["global"], false));
     for x in &model.extra {
         let path = format!("templates/{}", x.file);
-        let obj = K8sObject { body: x.body.clone(), when: x.when.clone() };
+        let obj = K8sObject { body: x.body.clone(), when: x.when.clone(), ops: global.clone() };
         match out.iter_mut().find(|f| f.path == path) {
             Some(f) => f.objects.push(obj),
             None => out.push(TemplateFile { path, objects: vec![obj] }),
@@ -152,6 +165,22 @@ credentials, the Secret and key.
 {{{{/* A parameter value inside text: strings as they are, anything else as JSON (the text OpenShift substitutes). */}}}}
 {{{{- define "clowd2helm.text" -}}}}
 {{{{- if kindIs "string" . }}}}{{{{ . }}}}{{{{ else }}}}{{{{ toJson . }}}}{{{{ end -}}}}
+{{{{- end -}}}}
+
+{{{{/*
+An image reference with its registry replaced by .registry (the first path segment when it names
+a host: it has a dot or a port, or is localhost), or prefixed when it has none; as it is when
+.registry is empty.
+*/}}}}
+{{{{- define "clowd2helm.image" -}}}}
+{{{{- $image := .image -}}}}
+{{{{- if .registry -}}}}
+{{{{- $parts := splitList "/" $image -}}}}
+{{{{- $first := first $parts -}}}}
+{{{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) }}}}{{{{ $image = rest $parts | join "/" }}}}{{{{ end -}}}}
+{{{{- $image = printf "%s/%s" (trimSuffix "/" .registry) $image -}}}}
+{{{{- end -}}}}
+{{{{- $image -}}}}
 {{{{- end -}}}}
 
 {{{{/* A key of an existing Secret, read at install time; empty when the Secret is absent. */}}}}

@@ -48,6 +48,7 @@ fn block(node: &ValuesNode, description: &str) -> J {
         ValuesNode::Map(m) => closed(m.iter().map(|(k, c, v)| (k.clone(), block(v, c))).collect()),
         ValuesNode::Open(J::Object(_)) => json!({"type": "object"}),
         ValuesNode::Open(_) => json!({}),
+        ValuesNode::Typed(_, schema) => schema.clone(),
     };
     if !description.is_empty() {
         s["description"] = J::String(description.to_string());

@@ -60,7 +60,7 @@ fn node(out: &mut String, name: &str, c: &str, v: &ValuesNode, indent: usize) {
                 node(out, k, "", &ValuesNode::Open(v.clone()), indent + 2);
             }
         }
-        ValuesNode::Leaf(j) | ValuesNode::Open(j) => {
+        ValuesNode::Leaf(j) | ValuesNode::Open(j) | ValuesNode::Typed(j, _) => {
             let _ = writeln!(out, "{pad}{}: {}", key(name), scalar(j));
         }
         ValuesNode::Map(m) if m.is_empty() => {

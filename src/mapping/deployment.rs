@@ -158,6 +158,7 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
             tolerations,
             anti_affinity: true,
             restart_policy: None,
+            ops: None,
         },
         replicas,
         strategy: Some(strategy),

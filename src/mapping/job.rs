@@ -138,6 +138,7 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             tolerations,
             anti_affinity: true,
             restart_policy,
+            ops: None,
         };
         ctx.find("job.cronjob", Outcome::Translated, job.pos, &target, format!(
                 "scheduled job → CronJob `{display}` (concurrencyPolicy {}, restartPolicy {}{})",
@@ -178,6 +179,7 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             tolerations,
             anti_affinity: false,
             restart_policy,
+            ops: None,
         };
         for c in invoked_by {
             if c.testing.is_some() {

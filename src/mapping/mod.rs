@@ -11,6 +11,7 @@ pub mod externals;
 pub mod install_order;
 pub mod job;
 pub mod objects;
+pub mod operations;
 pub mod params;
 pub mod pod;
 pub mod profile;
@@ -185,6 +186,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     check_collisions(&ctx, &model)?;
     params::map_parameters(&mut ctx, &mut model)?;
     app::values_blocks(&ctx, &mut model);
+    operations::apply(&mut ctx, &mut model);
     model.findings = ctx.findings.list;
     Ok(model)
 }

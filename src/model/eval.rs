@@ -74,6 +74,11 @@ impl Eval {
             Cond::Not(c) => !self.cond(c),
             Cond::And(cs) => cs.iter().all(|c| self.cond(c)),
             Cond::Or(cs) => cs.iter().any(|c| self.cond(c)),
+            Cond::ParamAbove(p, n) => match self.param(p) {
+                Some(J::Number(v)) => v.as_f64().is_some_and(|v| v > *n as f64),
+                Some(J::String(s)) => s.trim().parse::<f64>().is_ok_and(|v| v > *n as f64),
+                _ => false,
+            },
         }
     }
 
@@ -94,15 +99,54 @@ impl Eval {
                     self.val(b)?
                 }
             }
-            Val::Generated(_) | Val::SecretValue { .. } | Val::ConfigJson(_) | Val::ConfigHash(_) => return None,
-            Val::Seq(items) => J::Array(items.iter().filter(|i| i.when.as_ref().is_none_or(|c| self.cond(c))).map(|i| self.val(&i.val).unwrap_or(J::Null)).collect()),
-            Val::Map(entries) => J::Object(
-                entries
-                    .iter()
-                    .filter(|e| e.when.as_ref().is_none_or(|c| self.cond(c)))
-                    .map(|e| (self.text_or_display(&e.key), self.val(&e.val).unwrap_or(J::Null)))
-                    .collect(),
-            ),
+            Val::Generated(_) | Val::SecretValue { .. } | Val::ConfigJson(_) | Val::ConfigHash(_) | Val::Include(_) => return None,
+            Val::Image { image, registries } => {
+                let image = self.val(image)?;
+                match registries.iter().filter_map(|r| self.value(r)).find(|r| truthy(Some(r))) {
+                    Some(r) => J::String(with_registry(&scalar_string(&image)?, &scalar_string(r)?)),
+                    None => image,
+                }
+            }
+            Val::Splice(paths) => {
+                // A splice stands for its items or entries; alone it is their merge.
+                let list: Vec<J> = paths.iter().filter_map(|p| self.value(p)).flat_map(|v| v.as_array().cloned().unwrap_or_default()).collect();
+                if !list.is_empty() {
+                    return Some(J::Array(list));
+                }
+                let mut map = Map::new();
+                for v in paths.iter().filter_map(|p| self.value(p)) {
+                    for (k, v) in v.as_object().into_iter().flatten() {
+                        map.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+                J::Object(map)
+            }
+            Val::Seq(items) => {
+                let mut out = Vec::new();
+                for i in items.iter().filter(|i| i.when.as_ref().is_none_or(|c| self.cond(c))) {
+                    match &i.val {
+                        Val::Splice(_) => out.extend(self.val(&i.val).and_then(|v| v.as_array().cloned()).unwrap_or_default()),
+                        v => out.push(self.val(v).unwrap_or(J::Null)),
+                    }
+                }
+                J::Array(out)
+            }
+            Val::Map(entries) => {
+                let mut out = Map::new();
+                for e in entries.iter().filter(|e| e.when.as_ref().is_none_or(|c| self.cond(c))) {
+                    match &e.val {
+                        Val::Splice(_) => {
+                            for (k, v) in self.val(&e.val).and_then(|v| v.as_object().cloned()).unwrap_or_default() {
+                                out.entry(k).or_insert(v);
+                            }
+                        }
+                        v => {
+                            out.insert(self.text_or_display(&e.key), self.val(v).unwrap_or(J::Null));
+                        }
+                    }
+                }
+                J::Object(out)
+            }
         })
     }
 
@@ -153,6 +197,16 @@ fn truthy(v: Option<&J>) -> bool {
         Some(J::Array(a)) => !a.is_empty(),
         Some(J::Object(o)) => !o.is_empty(),
     }
+}
+
+/// An image reference with its registry replaced (`quay.io/org/app:1` → `<registry>/org/app:1`);
+/// one without a registry gets it as a prefix. The chart's `clowd2helm.image` helper does the same.
+pub fn with_registry(image: &str, registry: &str) -> String {
+    let rest = match image.split_once('/') {
+        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => rest,
+        _ => image,
+    };
+    format!("{}/{rest}", registry.trim_end_matches('/'))
 }
 
 /// How Helm prints a scalar into a string.

@@ -3,6 +3,20 @@
 use super::value::{Cond, Entry, Item, Text, Val};
 use super::workload::*;
 
+/// The values block of the identity gateway; the chart writes the gateway's Envoy
+/// configuration when the model has it.
+pub const GATEWAY: &str = "gateway";
+
+/// Name of the identity gateway's objects.
+pub fn gateway_name(chart: &str) -> String {
+    format!("{chart}-gateway")
+}
+
+/// Labels that select the identity gateway's pods.
+pub fn gateway_selector(chart: &str) -> Vec<(String, Val)> {
+    vec![("app.kubernetes.io/name".into(), Val::str(gateway_name(chart))), ("app.kubernetes.io/component".into(), Val::str("identity-gateway"))]
+}
+
 /// A label (or selector) map in the given order.
 pub fn label_map(pairs: &[(String, Val)]) -> Val {
     Val::Map(pairs.iter().map(|(k, v)| Entry { key: Text::lit(k), val: v.clone(), when: None }).collect())
@@ -100,6 +114,9 @@ pub fn pod_template(p: &Pod) -> Val {
 pub struct K8sObject {
     pub body: Val,
     pub when: Option<Cond>,
+    /// Operational values the chart applies to the object's pod template when it writes it
+    /// (after overlays, so a field an overlay set is kept until a value replaces it).
+    pub ops: Option<super::operations::Scopes>,
 }
 
 fn obj(api: &str, kind: &str, metadata: Val) -> super::value::MapBuilder {
@@ -124,6 +141,7 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
             out.push(K8sObject {
                 body: obj("v1", "ServiceAccount", metadata(&w.name, &w.labels, &[])).with("imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).build(),
                 when: None,
+                ops: None,
             });
             if let Some(role) = &w.cluster_role {
                 out.push(K8sObject {
@@ -132,6 +150,7 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
                         .with("subjects", Val::seq([Val::map().with("kind", Val::str("ServiceAccount")).with("name", Val::Str(w.name.clone())).with("namespace", Val::Str(Text(vec![super::value::Part::Namespace]))).build()]))
                         .build(),
                     when: None,
+                    ops: None,
                 });
             }
             let mut spec = Val::map();
@@ -157,7 +176,7 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
                 .with("selector", Val::map().with("matchLabels", label_map(&w.labels)).build())
                 .with("strategy", strategy)
                 .with("template", pod_template(&w.pod));
-            out.push(K8sObject { body: obj("apps/v1", "Deployment", metadata(&w.name, &w.labels, &w.annotations)).with("spec", spec.build()).build(), when: None });
+            out.push(K8sObject { body: obj("apps/v1", "Deployment", metadata(&w.name, &w.labels, &w.annotations)).with("spec", spec.build()).build(), when: None, ops: w.pod.ops.clone() });
             if let Some(s) = &w.service {
                 let ports = Val::seq(s.ports.iter().map(|p| {
                     Val::map()
@@ -173,12 +192,13 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
                     .with("selector", label_map(&s.selector))
                     .with("ports", ports)
                     .opt("sessionAffinity", s.session_affinity.then(|| Val::str("ClientIP")));
-                out.push(K8sObject { body: obj("v1", "Service", metadata(&s.name, &s.labels, &[])).with("spec", spec.build()).build(), when: None });
+                out.push(K8sObject { body: obj("v1", "Service", metadata(&s.name, &s.labels, &[])).with("spec", spec.build()).build(), when: None, ops: None });
             }
             match &w.autoscaler {
                 Some(Autoscaler::Keda { spec, .. }) => out.push(K8sObject {
                     body: obj("keda.sh/v1alpha1", "ScaledObject", metadata(&w.name, &w.labels, &[])).with("spec", spec.clone()).build(),
                     when: Some(Cond::value("autoscaling.keda.enabled")),
+                    ops: None,
                 }),
                 Some(Autoscaler::Hpa { min, max, metrics }) => {
                     let name = w.name.clone().then_lit("-hpa");
@@ -187,7 +207,7 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
                         .with("minReplicas", min.clone())
                         .with("maxReplicas", max.clone())
                         .non_empty("metrics", Val::seq(metrics.clone()));
-                    out.push(K8sObject { body: obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(&name, &[], &[])).with("spec", spec.build()).build(), when: None });
+                    out.push(K8sObject { body: obj("autoscaling/v2", "HorizontalPodAutoscaler", metadata(&name, &[], &[])).with("spec", spec.build()).build(), when: None, ops: None });
                 }
                 None => {}
             }
@@ -210,7 +230,7 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
                 .opt("startingDeadlineSeconds", c.starting_deadline_seconds.clone())
                 .with("jobTemplate", Val::map().with("metadata", Val::map().with("labels", label_map(&w.labels)).build()).with("spec", job_spec).build())
                 .build();
-            out.push(K8sObject { body: obj("batch/v1", "CronJob", metadata(&w.name, &w.labels, &w.annotations)).with("spec", spec).build(), when: None });
+            out.push(K8sObject { body: obj("batch/v1", "CronJob", metadata(&w.name, &w.labels, &w.annotations)).with("spec", spec).build(), when: None, ops: w.pod.ops.clone() });
         }
         WorkloadKind::HookJob => {
             let j = w.job.as_ref().expect("job spec");
@@ -228,7 +248,7 @@ fn objects_of(w: &Workload) -> Vec<K8sObject> {
                 .opt("activeDeadlineSeconds", j.active_deadline_seconds.clone())
                 .with("template", pod_template(&w.pod))
                 .build();
-            out.push(K8sObject { body: obj("batch/v1", "Job", metadata(&w.name, &w.labels, &annotations)).with("spec", spec).build(), when: None });
+            out.push(K8sObject { body: obj("batch/v1", "Job", metadata(&w.name, &w.labels, &annotations)).with("spec", spec).build(), when: None, ops: w.pod.ops.clone() });
         }
     }
     out

@@ -4,6 +4,7 @@ pub mod eval;
 pub mod finding;
 pub mod input;
 pub mod k8s;
+pub mod operations;
 pub mod value;
 pub mod workload;
 
@@ -85,6 +86,9 @@ pub enum ValuesNode {
     Map(Vec<(String, String, ValuesNode)>),
     /// A free-form map: any key is accepted; the value is its default (usually `{}`).
     Open(serde_json::Value),
+    /// A default with its own JSON schema (a Kubernetes field passed through: a map of text, a
+    /// list of objects, an integer or a percentage).
+    Typed(serde_json::Value, serde_json::Value),
 }
 
 impl ValuesNode {
@@ -98,10 +102,14 @@ impl ValuesNode {
     pub fn open(v: serde_json::Value) -> ValuesNode {
         ValuesNode::Open(v)
     }
+    /// A default described by `schema` instead of by its own shape.
+    pub fn typed(v: serde_json::Value, schema: serde_json::Value) -> ValuesNode {
+        ValuesNode::Typed(v, schema)
+    }
     /// The plain JSON view (for evaluation and the schema).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            ValuesNode::Leaf(v) | ValuesNode::Open(v) => v.clone(),
+            ValuesNode::Leaf(v) | ValuesNode::Open(v) | ValuesNode::Typed(v, _) => v.clone(),
             ValuesNode::Map(m) => serde_json::Value::Object(m.iter().map(|(k, _, v)| (k.clone(), v.to_json())).collect()),
         }
     }

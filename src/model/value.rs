@@ -126,6 +126,8 @@ pub enum Cond {
     Not(Box<Cond>),
     And(Vec<Cond>),
     Or(Vec<Cond>),
+    /// The parameter's value, read as a number, is greater than this (a replica count above 1).
+    ParamAbove(String, i64),
 }
 
 impl Cond {
@@ -172,6 +174,16 @@ pub enum Val {
     SecretValue { secret: Text, key: Text },
     Seq(Vec<Item>),
     Map(Vec<Entry>),
+    /// An image reference whose registry is replaced by the first non-empty value at these
+    /// paths (`components.api.imageRegistry`, `global.imageRegistry`), kept as it is otherwise.
+    Image { image: Box<Val>, registries: Vec<String> },
+    /// Items (in a list) or entries (in a map) taken from chart values at render time and added
+    /// where this stands. Lists are concatenated in path order. Maps hold text (labels,
+    /// annotations): the first path that has a key wins, values are written as text, and keys
+    /// the enclosing map already has are never replaced. In a map the entry's key is not written.
+    Splice(Vec<String>),
+    /// The text of a named template of the chart (a configuration file the chart writes).
+    Include(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -284,6 +296,7 @@ impl Val {
                 out.extend(g.param.clone());
                 out.extend(g.secret.params().map(str::to_string));
             }
+            Val::Image { image, .. } => image.params(out),
             Val::Seq(v) => v.iter().for_each(|i| i.val.params(out)),
             Val::Map(m) => m.iter().for_each(|e| {
                 out.extend(e.key.params().map(str::to_string));

@@ -100,6 +100,8 @@ pub struct Pod {
     /// Clowder's zone/hostname anti-affinity on the pod labels.
     pub anti_affinity: bool,
     pub restart_policy: Option<Val>,
+    /// Operational values (scheduling, security, extras) read from these scopes; None: none.
+    pub ops: Option<super::operations::Scopes>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -60,6 +60,12 @@ fn rebuild(old: Option<&ValuesNode>, v: &J) -> ValuesNode {
     {
         return o.clone();
     }
+    // A node with its own schema (free-form or typed) keeps it with the patched default.
+    match old {
+        Some(ValuesNode::Open(_)) => return ValuesNode::Open(v.clone()),
+        Some(ValuesNode::Typed(_, schema)) => return ValuesNode::Typed(v.clone(), schema.clone()),
+        _ => {}
+    }
     let Some(obj) = v.as_object().filter(|o| !o.is_empty()) else { return ValuesNode::Leaf(v.clone()) };
     let old_entries: &[(String, String, ValuesNode)] = match old {
         Some(ValuesNode::Map(m)) => m,

@@ -9,6 +9,7 @@ pub fn cond(c: &Cond) -> String {
         Cond::Not(inner) => format!("not {}", cond(inner)),
         Cond::And(list) => list.iter().map(cond).collect::<Vec<_>>().join(" and "),
         Cond::Or(list) => format!("({})", list.iter().map(cond).collect::<Vec<_>>().join(" or ")),
+        Cond::ParamAbove(p, n) => format!("${{{p}}} > {n}"),
     }
 }
 
@@ -35,6 +36,9 @@ pub fn val(v: &Val) -> String {
         Val::ConfigJson(name) => format!("<config {name} as JSON>"),
         Val::ConfigHash(name) => format!("<sha256 of config {name}>"),
         Val::SecretValue { secret, key } => format!("<secret {} key {}>", secret.display(), key.display()),
+        Val::Image { image, registries } => format!("{} (registry from {})", val(image), registries.join(" or ")),
+        Val::Splice(paths) => format!("<{}>", paths.join(" + ")),
+        Val::Include(name) => format!("<text of {name}>"),
         Val::Seq(items) => {
             let parts: Vec<String> = items.iter().map(|i| with_cond(val(&i.val), &i.when)).collect();
             format!("[{}]", parts.join(", "))

@@ -39,6 +39,7 @@ pub fn cond_text(c: &Cond) -> String {
         },
         Cond::And(parts) => parts.iter().map(cond_text).collect::<Vec<_>>().join(" and "),
         Cond::Or(parts) => format!("({})", parts.iter().map(cond_text).collect::<Vec<_>>().join(" or ")),
+        Cond::ParamAbove(p, n) => format!("parameters.{p} > {n}"),
     }
 }
 

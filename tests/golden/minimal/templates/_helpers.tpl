@@ -33,6 +33,22 @@ credentials, the Secret and key.
 {{- if kindIs "string" . }}{{ . }}{{ else }}{{ toJson . }}{{ end -}}
 {{- end -}}
 
+{{/*
+An image reference with its registry replaced by .registry (the first path segment when it names
+a host: it has a dot or a port, or is localhost), or prefixed when it has none; as it is when
+.registry is empty.
+*/}}
+{{- define "clowd2helm.image" -}}
+{{- $image := .image -}}
+{{- if .registry -}}
+{{- $parts := splitList "/" $image -}}
+{{- $first := first $parts -}}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) }}{{ $image = rest $parts | join "/" }}{{ end -}}
+{{- $image = printf "%s/%s" (trimSuffix "/" .registry) $image -}}
+{{- end -}}
+{{- $image -}}
+{{- end -}}
+
 {{/* A key of an existing Secret, read at install time; empty when the Secret is absent. */}}
 {{- define "clowd2helm.secretValue" -}}
 {{- $live := lookup "v1" "Secret" .root.Release.Namespace .secret -}}
