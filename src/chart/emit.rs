@@ -243,7 +243,7 @@ impl Emitter {
                     registry.join(" ")
                 )
             }
-            Val::Include(name) => format!("{{{{ include {} $ | toJson }}}}", go_quote(name)),
+            Val::Include { template, sha256 } => format!("{{{{ include {} $ |{} toJson }}}}", go_quote(template), if *sha256 { " sha256sum |" } else { "" }),
             Val::Seq(_) | Val::Map(_) | Val::Splice(_) => return None,
         })
     }

@@ -2,6 +2,7 @@
 //! `writer`'s job.
 
 pub mod emit;
+pub mod gateway;
 pub mod schema;
 pub mod values;
 pub mod writer;
@@ -102,6 +103,9 @@ pub fn build_with(model: &Model, chart_version: &str, templates: &[TemplateFile]
     files.insert(".helmignore".into(), ".clowd2helm/\nGAP_REPORT.md\ngap-report.json\n".into());
     files.insert("templates/_helpers.tpl".into(), helpers(model));
     files.insert("templates/NOTES.txt".into(), notes(model));
+    if model.values.iter().any(|b| b.key == crate::model::k8s::GATEWAY) {
+        files.insert(gateway::FILE.into(), gateway::TEMPLATE.into());
+    }
     for t in templates {
         files.insert(t.path.clone(), render_objects(&e, &t.objects));
     }

@@ -7,7 +7,9 @@ pub mod config;
 pub mod connections;
 pub mod deployment;
 pub mod environment;
+pub mod exposure;
 pub mod externals;
+pub mod gateway;
 pub mod install_order;
 pub mod job;
 pub mod objects;
@@ -186,6 +188,9 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     check_collisions(&ctx, &model)?;
     params::map_parameters(&mut ctx, &mut model)?;
     app::values_blocks(&ctx, &mut model);
+    let publics = exposure::public_services(&ctx, &apps, &model)?;
+    gateway::apply(&mut ctx, &publics, &mut model);
+    exposure::apply(&mut ctx, &publics, &mut model);
     operations::apply(&mut ctx, &mut model);
     model.findings = ctx.findings.list;
     Ok(model)

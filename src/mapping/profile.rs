@@ -33,6 +33,9 @@ pub struct Profile {
     pub app_ports: BTreeMap<String, i64>,
     #[serde(default)]
     pub providers: Providers,
+    /// What the identity gateway puts in `x-rh-identity` for this app (docs/operating.md).
+    #[serde(default)]
+    pub identity: Identity,
     /// Where it was read from (file path or `built-in`).
     #[serde(skip)]
     pub origin: String,
@@ -40,6 +43,17 @@ pub struct Profile {
 
 fn default_mode() -> String {
     "env".into()
+}
+
+/// Defaults of the gateway's identity for an app: the entitlements the app checks, and whether
+/// a user without an org-admin claim or role counts as org admin.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Identity {
+    #[serde(default)]
+    pub entitlements: Vec<String>,
+    #[serde(default)]
+    pub org_admin_by_default: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]

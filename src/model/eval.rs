@@ -99,7 +99,7 @@ impl Eval {
                     self.val(b)?
                 }
             }
-            Val::Generated(_) | Val::SecretValue { .. } | Val::ConfigJson(_) | Val::ConfigHash(_) | Val::Include(_) => return None,
+            Val::Generated(_) | Val::SecretValue { .. } | Val::ConfigJson(_) | Val::ConfigHash(_) | Val::Include { .. } => return None,
             Val::Image { image, registries } => {
                 let image = self.val(image)?;
                 match registries.iter().filter_map(|r| self.value(r)).find(|r| truthy(Some(r))) {

@@ -182,8 +182,9 @@ pub enum Val {
     /// annotations): the first path that has a key wins, values are written as text, and keys
     /// the enclosing map already has are never replaced. In a map the entry's key is not written.
     Splice(Vec<String>),
-    /// The text of a named template of the chart (a configuration file the chart writes).
-    Include(String),
+    /// The text of a named template of the chart (a configuration file the chart writes), or
+    /// its sha256 (a pod annotation that restarts the pods when it changes).
+    Include { template: String, sha256: bool },
 }
 
 #[derive(Debug, Clone, PartialEq)]

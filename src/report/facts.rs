@@ -57,7 +57,7 @@ pub fn display_val(v: &Val) -> String {
         Val::Generated(g) => format!("<generated {}>", g.param.as_deref().unwrap_or(&g.key)),
         Val::If(..) => "<conditional>".into(),
         Val::SecretValue { secret, key } => format!("<secret {}/{}>", secret.display(), key.display()),
-        Val::ConfigJson(_) | Val::ConfigHash(_) | Val::Include(_) => "<config>".into(),
+        Val::ConfigJson(_) | Val::ConfigHash(_) | Val::Include { .. } => "<config>".into(),
         Val::Image { image, .. } => display_val(image),
         Val::Splice(paths) => format!("<{}>", paths.join(" + ")),
         Val::Seq(items) => items.iter().map(|i| display_val(&i.val)).collect::<Vec<_>>().join(" "),

@@ -38,7 +38,7 @@ pub fn val(v: &Val) -> String {
         Val::SecretValue { secret, key } => format!("<secret {} key {}>", secret.display(), key.display()),
         Val::Image { image, registries } => format!("{} (registry from {})", val(image), registries.join(" or ")),
         Val::Splice(paths) => format!("<{}>", paths.join(" + ")),
-        Val::Include(name) => format!("<text of {name}>"),
+        Val::Include { template, sha256 } => format!("<{}text of {template}>", if *sha256 { "sha256 of the " } else { "" }),
         Val::Seq(items) => {
             let parts: Vec<String> = items.iter().map(|i| with_cond(val(&i.val), &i.when)).collect();
             format!("[{}]", parts.join(", "))
