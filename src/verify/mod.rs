@@ -108,9 +108,11 @@ pub fn run(req: &Request) -> Result<Outcome> {
 
     let overrides = user.parameter_overrides();
     let mut processed = oracle::process(&input, &overrides);
-    oracle::overrides::apply(&mut processed.objects, &processed.raw, &input, &effective);
+    oracle::overrides::apply(&mut processed.objects, &processed.raw, &input, &effective, &req.options)?;
     let setting = oracle::Setting::new(&effective, &req.options);
-    let expected = oracle::expected(&processed, &setting, &req.options)?;
+    let mut expected = oracle::expected(&processed, &setting, &req.options)?;
+    let left_out = oracle::overrides::disabled_workloads(&processed.objects, &processed.raw, &effective, &req.options)?;
+    expected.retain(|e| !left_out.contains(&e.name) && !e.name.strip_suffix("-hpa").is_some_and(|n| left_out.contains(n)));
 
     let comparable: Vec<Value> = rendered.iter().map(with_parsed_config).collect();
     let mut tally = Tally::default();
