@@ -210,6 +210,12 @@ fn chart_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String,
         out
     };
     let mut out = closure::Externals::new();
+    // Pull secrets the values name are the user's own: they resolve themselves.
+    for s in values::at(effective, "imagePullSecrets").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+        if let Some(n) = s.get("name").and_then(Value::as_str) {
+            out.insert(("Secret".into(), n.to_string()), "imagePullSecrets".into());
+        }
+    }
     for e in report.get("externals").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
         let kind = e.get("kind").map(exp::as_text).unwrap_or_default();
         let key = e.get("values_key").map(exp::as_text).unwrap_or_default();

@@ -181,7 +181,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                     "template",
                     Val::map()
                         .with("metadata", Val::map().with("labels", label_map(&db_labels)).build())
-                        .with("spec", Val::map().when(Cond::value("database.bundled.podSecurityContext"), "securityContext", Val::ValueRef("database.bundled.podSecurityContext".into())).with("containers", Val::seq([container])).build())
+                        .with("spec", Val::map().when(Cond::value("database.bundled.podSecurityContext"), "securityContext", Val::ValueRef("database.bundled.podSecurityContext".into())).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
                         .build(),
                 )
                 .with("volumeClaimTemplates", Val::seq([Val::map().with("metadata", Val::map().with("name", Val::str("data")).build()).with("spec", claim_spec).build()]))
