@@ -83,7 +83,7 @@ fn lint_render_validate(chart: &Path, args: &[&str]) -> Result<(), String> {
 fn keda_settings(chart: &Path) -> Vec<&'static [&'static str]> {
     let values = fs::read_to_string(chart.join("values.yaml")).expect("values.yaml");
     if values.lines().any(|l| l == "autoscaling:") {
-        vec![&[], &["--set", "autoscaling.keda.enabled=true"]]
+        vec![&[], &["--set", "autoscaling.keda.enabled=true", "--set", "autoscaling.keda.prometheusServerAddress=http://prometheus:9090"]]
     } else {
         vec![&[]]
     }
@@ -254,7 +254,7 @@ fn koku_latest_scaled_objects_render_only_when_keda_is_enabled() {
         assert!(d["spec"]["replicas"].is_i64(), "{dep} runs a fixed replica count while KEDA is off, got {}", d["spec"]["replicas"]);
     }
 
-    let on = objects(&render_ok(&chart, &["--set", "autoscaling.keda.enabled=true"]));
+    let on = objects(&render_ok(&chart, &["--set", "autoscaling.keda.enabled=true", "--set", "autoscaling.keda.prometheusServerAddress=http://prometheus:9090"]));
     let scaled = of_kind(&on, "ScaledObject");
     assert_eq!(scaled.len(), 12);
     assert_eq!(names(&scaled), autoscaled, "one ScaledObject `<app>-<deployment>` per autoScaler");

@@ -100,7 +100,7 @@ fn every_realworld_fixture_converts_lints_renders_validates_and_verifies() {
         let values_args: Vec<&str> = values.iter().flat_map(|v| ["-f", v.to_str().unwrap()]).collect();
         let mut settings: Vec<Vec<&str>> = vec![values_args.clone()];
         if has_keda(&chart) {
-            settings.push([values_args.clone(), vec!["--set", "autoscaling.keda.enabled=true"]].concat());
+            settings.push([values_args.clone(), vec!["--set", "autoscaling.keda.enabled=true", "--set", "autoscaling.keda.prometheusServerAddress=http://prometheus:9090"]].concat());
         }
         for args in settings {
             let name = format!("{} {args:?}", input.file_name().unwrap().to_string_lossy());
@@ -217,7 +217,7 @@ fn keda_on_a_bare_clowdapp_renders_behind_its_switch() {
     let off = objects(&render(&chart, &[]));
     assert!(!off.iter().any(|o| o["kind"] == "ScaledObject"));
     assert_eq!(named(&off, "Deployment", "render-worker")["spec"]["replicas"], json!(2), "minReplicaCount while KEDA is off");
-    let on = objects(&render(&chart, &["--set", "autoscaling.keda.enabled=true"]));
+    let on = objects(&render(&chart, &["--set", "autoscaling.keda.enabled=true", "--set", "autoscaling.keda.prometheusServerAddress=http://prometheus:9090"]));
     let so = named(&on, "ScaledObject", "render-worker");
     assert_eq!(so["spec"]["minReplicaCount"], json!(2));
     assert_eq!(so["spec"]["maxReplicaCount"], json!(6));

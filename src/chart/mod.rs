@@ -99,6 +99,9 @@ pub fn build_with(model: &Model, chart_version: &str, templates: &[TemplateFile]
     let mut files = Files::new();
     files.insert("Chart.yaml".into(), chart_yaml(model, chart_version));
     files.insert("values.yaml".into(), values_yaml.to_string());
+    for layer in &model.layers {
+        files.insert(layer.file.clone(), values::layer_yaml(model, layer));
+    }
     files.insert("values.schema.json".into(), schema::values_schema(model));
     files.insert(".helmignore".into(), ".clowd2helm/\nGAP_REPORT.md\ngap-report.json\n".into());
     files.insert("templates/_helpers.tpl".into(), helpers(model));

@@ -2,7 +2,9 @@
 //! `reference/clowder-semantics.md`.
 
 pub mod app;
+pub mod app_env;
 pub mod autoscaler;
+pub mod components;
 pub mod config;
 pub mod connections;
 pub mod deployment;
@@ -12,6 +14,7 @@ pub mod externals;
 pub mod gateway;
 pub mod install_order;
 pub mod job;
+pub mod layers;
 pub mod objects;
 pub mod operations;
 pub mod params;
@@ -174,6 +177,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
         values: Vec::new(),
         infrastructure: Vec::new(),
         externals: Vec::new(),
+        layers: Vec::new(),
         config_files: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
@@ -185,6 +189,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     objects::map_objects(&mut ctx, &mut model)?;
     externals::resolve(&mut ctx, &mut model);
     install_order::apply(&mut ctx, &mut model);
+    components::apply(&ctx, &mut model);
     check_collisions(&ctx, &model)?;
     params::map_parameters(&mut ctx, &mut model)?;
     app::values_blocks(&ctx, &mut model);
@@ -192,6 +197,12 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     gateway::apply(&mut ctx, &publics, &mut model);
     exposure::apply(&mut ctx, &publics, &mut model);
     operations::apply(&mut ctx, &mut model);
+    // Layers fit the finished values.
+    let mapped: Vec<&crate::source::clowdapp::ClowdApp> = apps.iter().filter(|a| model.workloads.iter().any(|w| w.app == a.name)).collect();
+    for app in mapped {
+        let (profile, _) = profile::select(options.profile.as_deref(), &app.name)?;
+        layers::apply(&mut ctx, &profile, app.pos, &mut model);
+    }
     model.findings = ctx.findings.list;
     Ok(model)
 }

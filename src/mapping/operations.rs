@@ -9,20 +9,9 @@ use crate::model::value::path_key;
 use crate::model::{Cond, ExtraObject, Item, Model, Outcome, Part, Replicas, Text, Val, ValuesBlock, ValuesNode, Workload, WorkloadKind};
 use serde_json::{json, Value as J};
 
-/// The values key of a component: its name with parameters left out, prefixed by the app when
-/// the template holds several ClowdApps (the same rule as `components.<key>.enabled`).
+/// The values key of a component (`components.<key>`, shared with `.enabled`).
 pub fn component_key(w: &Workload, multi_app: bool) -> String {
-    let raw: String = w.component.0.iter().map(|p| if let Part::Lit(s) = p { s.as_str() } else { "-" }).collect();
-    let mut out = String::new();
-    for c in raw.chars() {
-        if c == '-' && (out.is_empty() || out.ends_with('-')) {
-            continue;
-        }
-        out.push(c);
-    }
-    let out = out.trim_end_matches('-').to_string();
-    let out = if out.is_empty() { "component".to_string() } else { out };
-    if multi_app { format!("{}-{out}", w.app) } else { out }
+    super::components::key(&w.component, &w.app, multi_app)
 }
 
 /// The values path of a component's block.

@@ -33,6 +33,16 @@ pub struct Profile {
     pub app_ports: BTreeMap<String, i64>,
     #[serde(default)]
     pub providers: Providers,
+    /// Env vars that are settings of the whole app (values `appEnv.<NAME>`), with a description.
+    #[serde(default)]
+    pub app_env: BTreeMap<String, String>,
+    /// Named values layers (`standalone`), each written to its own values file.
+    #[serde(default)]
+    pub layers: BTreeMap<String, Layer>,
+    /// Components that cannot run without a provider (`kafka: [listener]`): rendered only when
+    /// the provider is bundled or external.
+    #[serde(default)]
+    pub requires: BTreeMap<String, Vec<String>>,
     /// What the identity gateway puts in `x-rh-identity` for this app (docs/operating.md).
     #[serde(default)]
     pub identity: Identity,
@@ -43,6 +53,18 @@ pub struct Profile {
 
 fn default_mode() -> String {
     "env".into()
+}
+
+/// A set of values for one way of installing the chart (docs/profiles.md, "Layers").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Layer {
+    /// File name beside values.yaml; default `values-<layer>.yaml`.
+    pub file: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Values, as in a values file.
+    pub values: serde_json::Value,
 }
 
 /// Defaults of the gateway's identity for an app: the entitlements the app checks, and whether
@@ -126,14 +148,11 @@ impl Profile {
     }
 }
 
-/// Folder with profile files that override the built-in ones: `$CLOWD2HELM_MAPPINGS/profiles`,
-/// else `./mappings/profiles` when it exists.
+/// Folder with profile files that override the built-in ones: `$CLOWD2HELM_MAPPINGS/profiles`.
+/// Only when asked for: a `mappings/` folder that happens to be in the working directory must
+/// not change the chart (the same input and options give the same output anywhere).
 fn profile_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("CLOWD2HELM_MAPPINGS") {
-        return Some(PathBuf::from(d).join("profiles"));
-    }
-    let local = PathBuf::from("mappings/profiles");
-    local.is_dir().then_some(local)
+    std::env::var_os("CLOWD2HELM_MAPPINGS").filter(|d| !d.is_empty()).map(|d| PathBuf::from(d).join("profiles"))
 }
 
 fn load_named(name: &str) -> Result<Option<Profile>, InputError> {

@@ -145,6 +145,8 @@ pub struct Model {
     pub infrastructure: Vec<InfraNeed>,
     /// Objects pods read that the release does not create (install closure).
     pub externals: Vec<External>,
+    /// Values files written beside values.yaml (profile layers, e.g. `values-standalone.yaml`).
+    pub layers: Vec<ValuesLayer>,
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
 }
@@ -165,6 +167,15 @@ pub struct InfraNeed {
     pub external_values: Vec<String>,
     /// Workloads whose containers receive its settings.
     pub used_by: Vec<String>,
+}
+
+/// A values file beside values.yaml: a profile layer fitted to this chart's values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuesLayer {
+    pub name: String,
+    pub file: String,
+    pub description: String,
+    pub blocks: Vec<ValuesBlock>,
 }
 
 /// A Secret, ConfigMap or PersistentVolumeClaim a pod needs that the release does not create:

@@ -10,7 +10,8 @@ use crate::model::{Cond, Container, Item, Model, Outcome, Val};
 use crate::source::clowdapp::ClowdApp;
 
 
-fn container_applies(profile: &Profile, c: &Container) -> bool {
+/// Does the profile's configuration go to this container (by the parameters its image uses)?
+pub fn container_applies(profile: &Profile, c: &Container) -> bool {
     let wanted = &profile.containers.image_parameters;
     if wanted.is_empty() {
         return true;

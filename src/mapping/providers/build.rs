@@ -83,7 +83,7 @@ pub fn small_resources() -> Val {
 pub fn setup_job(name: &str, labels: &[(String, Val)], events: Val, container: Val) -> Val {
     let pod = Val::map()
         .with("metadata", Val::map().with("labels", label_map(labels)).build())
-        .with("spec", Val::map().with("restartPolicy", Val::str("Never")).with("containers", Val::seq([container])).build())
+        .with("spec", Val::map().with("restartPolicy", Val::str("Never")).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
         .build();
     annotated("batch/v1", "Job", name, labels, vec![("helm.sh/hook", events), ("helm.sh/hook-weight", Val::str("-10")), ("helm.sh/hook-delete-policy", Val::str("before-hook-creation"))])
         .with("spec", Val::map().with("backoffLimit", Val::Int(6)).with("template", pod).build())

@@ -77,6 +77,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                         "",
                         ValuesNode::leaf(json!({"limits": {"cpu": lim_cpu, "memory": lim_mem}, "requests": {"cpu": req_cpu, "memory": req_mem}})),
                     ),
+                    ("podSecurityContext", "Pod securityContext of the database, e.g. `{fsGroup: 26}` where volumes are owned by root (plain Kubernetes); OpenShift assigns one itself.", ValuesNode::open(json!({}))),
                     ("initSql", "SQL run once the database is up, as its superuser `postgres` in the app's database (a hook Job `<app>-db-init` before the app's invoked jobs), e.g. extensions the app cannot create itself. The image must follow the sclorg conventions (POSTGRESQL_ADMIN_PASSWORD), as Clowder's does.", ValuesNode::leaf("")),
                 ]),
             ),
@@ -180,7 +181,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                     "template",
                     Val::map()
                         .with("metadata", Val::map().with("labels", label_map(&db_labels)).build())
-                        .with("spec", Val::map().with("containers", Val::seq([container])).build())
+                        .with("spec", Val::map().when(Cond::value("database.bundled.podSecurityContext"), "securityContext", Val::ValueRef("database.bundled.podSecurityContext".into())).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
                         .build(),
                 )
                 .with("volumeClaimTemplates", Val::seq([Val::map().with("metadata", Val::map().with("name", Val::str("data")).build()).with("spec", claim_spec).build()]))

@@ -79,6 +79,7 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
                         .with(
                             "spec",
                             Val::map()
+                                .when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into()))
                                 .with("containers", Val::seq([container]))
                                 .with("volumes", Val::seq([Val::map().with("name", Val::str("config")).with("configMap", Val::map().with("name", Val::str(&svc)).with("defaultMode", Val::Int(420)).build()).build()]))
                                 .build(),

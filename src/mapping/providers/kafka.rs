@@ -172,7 +172,7 @@ fn bundled_kafka(svc: &str, labels: &[(String, Val)], topics: Text) -> Vec<Val> 
                     "template",
                     Val::map()
                         .with("metadata", Val::map().with("labels", crate::model::k8s::label_map(&own)).build())
-                        .with("spec", Val::map().with("containers", Val::seq([container])).with("volumes", Val::seq([Val::map().with("name", Val::str("data")).with("emptyDir", Val::map().build()).build()])).build())
+                        .with("spec", Val::map().when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).with("volumes", Val::seq([Val::map().with("name", Val::str("data")).with("emptyDir", Val::map().build()).build()])).build())
                         .build(),
                 )
                 .build(),

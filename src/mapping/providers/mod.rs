@@ -95,6 +95,9 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")), pos, Some("kafka.bundled.enabled"), &["kafka.external.host", "kafka.external.port", "kafka.sasl.mechanism", "kafka.sasl.existingSecret"], &users));
         conns.topics = topics;
         conns.providers.push(("kafka", s));
+        if let Some(names) = profile.requires.get("kafka") {
+            crate::mapping::components::require(ctx, model, &app.name, "Kafka", names, &kafka::available());
+        }
     }
     if let Some((s, buckets)) = object_store::object_store(ctx, app, labels, &mut model.values, &mut model.extra)? {
         let pos = app.object_store[0].pos;
@@ -145,6 +148,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         ConfigMode::Env => env::apply_env(ctx, app, &profile, &conns, model)?,
         ConfigMode::Cdappconfig => cdappconfig::apply(ctx, app, labels, &conns, model)?,
     }
+    crate::mapping::app_env::apply(ctx, app, &profile, model);
     Ok(())
 }
 

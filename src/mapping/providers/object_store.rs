@@ -150,7 +150,7 @@ fn bundled_minio(svc: &str, secret: &str, labels: &[(String, Val)]) -> Vec<Val> 
                 .with("serviceName", Val::str(svc))
                 .with("replicas", Val::Int(1))
                 .with("selector", Val::map().with("matchLabels", crate::model::k8s::label_map(&selector)).build())
-                .with("template", Val::map().with("metadata", Val::map().with("labels", crate::model::k8s::label_map(&own)).build()).with("spec", Val::map().with("containers", Val::seq([container])).build()).build())
+                .with("template", Val::map().with("metadata", Val::map().with("labels", crate::model::k8s::label_map(&own)).build()).with("spec", Val::map().when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build()).build())
                 .with("volumeClaimTemplates", Val::seq([Val::map().with("metadata", Val::map().with("name", Val::str("data")).build()).with("spec", claim).build()]))
                 .build(),
         )

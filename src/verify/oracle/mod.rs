@@ -51,6 +51,9 @@ pub struct Setting {
     pub prometheus_address: Option<String>,
     /// `metrics.path`.
     pub metrics_path: String,
+    /// `install.ordered`: invoked jobs of an app with a database first wait for it (an init
+    /// container the chart adds, docs/standalone.md).
+    pub ordered_install: bool,
 }
 
 impl Setting {
@@ -77,6 +80,7 @@ impl Setting {
             keda_enabled: at(values, "autoscaling.keda.enabled") == Some(&Value::Bool(true)),
             prometheus_address: at(values, "autoscaling.keda.prometheusServerAddress").map(as_text),
             metrics_path: at(values, "metrics.path").map(as_text).unwrap_or_else(|| env.metrics_path.clone()),
+            ordered_install: at(values, "install.ordered") == Some(&Value::Bool(true)),
         }
     }
 }
