@@ -146,11 +146,16 @@ fn splice_list(map: &mut Val, field: &str, paths: Vec<String>, before: &[&str]) 
     let set = any_set(&paths);
     let item = Item { val: Val::Splice(paths), when: None };
     match e.iter_mut().find(|x| x.key.is_literal(field)) {
-        Some(x) => {
-            if let Val::Seq(items) = &mut x.val {
-                items.push(item);
+        Some(x) => match &mut x.val {
+            Val::Seq(items) => items.push(item),
+            // A whole list from values (the ServiceAccounts' pull secrets): both lists.
+            Val::ValueRef(p) => {
+                let own = Item { val: Val::Splice(vec![p.clone()]), when: None };
+                x.when = x.when.take().map(|w| Cond::Or(vec![w, set]));
+                x.val = Val::Seq(vec![own, item]);
             }
-        }
+            _ => {}
+        },
         None => {
             let at = position(e, before);
             e.insert(at, Entry { key: Text::lit(field), val: Val::Seq(vec![item]), when: Some(set) });

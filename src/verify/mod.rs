@@ -113,6 +113,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
     let mut expected = oracle::expected(&processed, &setting, &req.options)?;
     let left_out = oracle::overrides::disabled_workloads(&processed.objects, &processed.raw, &effective, &req.options)?;
     expected.retain(|e| !left_out.contains(&e.name) && !e.name.strip_suffix("-hpa").is_some_and(|n| left_out.contains(n)));
+    oracle::operations::apply(&mut expected, &processed.objects, &processed.raw, &effective);
 
     let comparable: Vec<Value> = rendered.iter().map(with_parsed_config).collect();
     let mut tally = Tally::default();
@@ -215,6 +216,10 @@ fn chart_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String,
         if let Some(n) = s.get("name").and_then(Value::as_str) {
             out.insert(("Secret".into(), n.to_string()), "imagePullSecrets".into());
         }
+    }
+    // So are the pull secrets and extra volumes of the operational values.
+    for (object, key) in oracle::operations::user_objects(effective) {
+        out.insert(object, key);
     }
     for e in report.get("externals").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
         let kind = e.get("kind").map(exp::as_text).unwrap_or_default();

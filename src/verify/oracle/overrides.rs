@@ -11,6 +11,8 @@
 //!   template reads but does not define. `<key>` is the name as written, with parameters at their
 //!   defaults. `name` renames a literal name, `keys.<k>` reads another key, `optional: true`
 //!   marks every reference optional.
+//! - `global.*` / `components.<key>.*` operational values (scheduling, security contexts, image
+//!   registry, pull secrets): see `operations.rs`, applied to the expectations.
 
 use super::{get, items, text};
 use crate::source::template::Input;
@@ -166,7 +168,7 @@ fn set_app_env(w: &mut Value, raw: &Value, image_parameters: &[String], app_env:
 }
 
 /// The values key of a component as written: literal text, parameters left out.
-fn component_key(raw: &str, app: &str, multi_app: bool) -> String {
+pub(super) fn component_key(raw: &str, app: &str, multi_app: bool) -> String {
     let mut literal = String::new();
     let mut rest = raw;
     while let Some(i) = rest.find("${") {
