@@ -57,12 +57,18 @@ pub fn escape_braces(s: &str) -> String {
     }
     let mut out = String::with_capacity(s.len() + 16);
     let mut rest = s;
+    // A literal `{` right before an inserted action would make `{{{`, which Helm reads as an
+    // action opening one character early: it goes inside the action's string instead.
+    let action = |out: &mut String, braces: &str| {
+        let lead = if out.ends_with('{') { out.pop().map(String::from).unwrap_or_default() } else { String::new() };
+        out.push_str(&format!("{{{{ \"{lead}{braces}\" }}}}"));
+    };
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("{{") {
-            out.push_str("{{ \"{{\" }}");
+            action(&mut out, "{{");
             rest = r;
         } else if let Some(r) = rest.strip_prefix("}}") {
-            out.push_str("{{ \"}}\" }}");
+            action(&mut out, "}}");
             rest = r;
         } else {
             let c = rest.chars().next().unwrap();
@@ -509,6 +515,7 @@ mod tests {
     fn braces_from_input_render_literally() {
         assert_eq!(escape_braces("a {{ .Release.Name }} b"), "a {{ \"{{\" }} .Release.Name {{ \"}}\" }} b");
         assert_eq!(escape_braces("{{{"), "{{ \"{{\" }}{");
+        assert_eq!(escape_braces("{\"a\": {}}"), "{\"a\": {{ \"{}}\" }}", "no triple brace that Helm would misread");
     }
 
     #[test]
