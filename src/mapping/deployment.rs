@@ -104,10 +104,10 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
         }
         if ws.api_path.is_some() || !ws.api_paths.is_empty() {
             let pos = ws.api_path.as_ref().or(ws.api_paths.first()).map(|n| n.pos).unwrap_or(dep.pos);
-            ctx.find("web.api-paths", Outcome::Approximated, pos, format!("Service/{full}"), format!("{which} apiPath(s) only feed cdappconfig endpoints and Clowder's local gateway; no Ingress is rendered"), Some("expose the API with your own Ingress or Route"));
+            ctx.find("web.api-paths", Outcome::Translated, pos, format!("Service/{full}"), format!("{which} apiPath(s) feed cdappconfig endpoints and the chart's optional Ingress, Routes and identity gateway"), Some("ingress.enabled, route.enabled, gateway.enabled: see docs/operating.md"));
         }
         if !ws.whitelist_paths.is_empty() {
-            ctx.find("web.whitelist-paths", Outcome::Unsupported, ws.whitelist_paths[0].pos, format!("Service/{full}"), "whitelistPaths only apply to Clowder's local-mode auth gateway", None);
+            ctx.find("web.whitelist-paths", Outcome::Translated, ws.whitelist_paths[0].pos, format!("Service/{full}"), "whitelistPaths pass the optional identity gateway without a token (gateway.publicPaths), as Clowder's local-mode auth gateway let them through", None);
         }
     }
     if let Some(m) = &dep.metrics_service {

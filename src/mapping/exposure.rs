@@ -53,7 +53,7 @@ fn values_blocks() -> Vec<ValuesBlock> {
         ("className", "IngressClass; empty uses the cluster's default class.", ValuesNode::leaf("")),
         ("host", "Host name the Ingresses answer; empty answers any host.", ValuesNode::leaf("")),
         ("annotations", "Annotations of every Ingress (cert-manager, the ingress controller's settings).", ValuesNode::typed(json!({}), text_map.clone())),
-        ("tls", "", ValuesNode::map(vec![("secretName", "TLS Secret (tls.crt, tls.key) for `host`; empty serves plain HTTP.", ValuesNode::leaf(""))])),
+        ("tls", "TLS of the Ingresses.", ValuesNode::map(vec![("secretName", "TLS Secret (tls.crt, tls.key) for `host`; empty serves plain HTTP.", ValuesNode::leaf(""))])),
     ]);
     let route = ValuesNode::map(vec![
         ("enabled", "Render an OpenShift Route per API path of each public deployment.", ValuesNode::leaf(false)),
@@ -61,7 +61,7 @@ fn values_blocks() -> Vec<ValuesBlock> {
         ("annotations", "Annotations of every Route (router settings such as haproxy.router.openshift.io/timeout).", ValuesNode::typed(json!({}), text_map)),
         (
             "tls",
-            "",
+            "TLS of the Routes (by default the router's certificate).",
             ValuesNode::map(vec![
                 ("termination", "`edge`: the router's certificate; `reencrypt`: also TLS to the gateway with a certificate from OpenShift's service CA (`gateway.tls.serviceCA`); empty: plain HTTP.", ValuesNode::typed(json!("edge"), json!({"enum": ["", "edge", "reencrypt"]}))),
                 ("insecureEdgeTerminationPolicy", "What plain HTTP requests get: `Redirect`, `None` or `Allow`.", ValuesNode::typed(json!("Redirect"), json!({"enum": ["Redirect", "None", "Allow"]}))),

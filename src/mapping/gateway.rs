@@ -60,7 +60,6 @@ fn values_block(ctx: &mut Ctx, publics: &[Public], model: &Model) -> ValuesBlock
         }
     }
     let string = |s: &str| ValuesNode::leaf(s);
-    let objects = json!({"type": "array", "items": {"type": "object"}});
     let strings = json!({"type": "array", "items": {"type": "string"}});
     let route_schema = json!({"type": "array", "items": {"type": "object", "properties": {"prefix": {"type": "string"}, "service": {"type": "string"}, "port": {"type": "integer"}}, "required": ["prefix", "service"], "additionalProperties": false}});
     let value = ValuesNode::map(vec![
@@ -136,11 +135,11 @@ fn values_block(ctx: &mut Ctx, publics: &[Public], model: &Model) -> ValuesBlock
                     "identity",
                     "The fixed identity.",
                     ValuesNode::map(vec![
-                        ("orgId", "", string("1234567")),
-                        ("accountNumber", "", string("7654321")),
-                        ("username", "", string("developer")),
-                        ("email", "", string("developer@example.com")),
-                        ("orgAdmin", "", ValuesNode::leaf(true)),
+                        ("orgId", "identity.org_id", string("1234567")),
+                        ("accountNumber", "identity.account_number", string("7654321")),
+                        ("username", "identity.user.username", string("developer")),
+                        ("email", "identity.user.email", string("developer@example.com")),
+                        ("orgAdmin", "identity.user.is_org_admin", ValuesNode::leaf(true)),
                     ]),
                 ),
             ]),
@@ -154,7 +153,6 @@ fn values_block(ctx: &mut Ctx, publics: &[Public], model: &Model) -> ValuesBlock
             ]),
         ),
     ]);
-    let _ = objects;
     ValuesBlock { key: GATEWAY.into(), comment: "Identity gateway in front of the public web services (docs/operating.md): turns a bearer token into `x-rh-identity`.".into(), value }
 }
 
