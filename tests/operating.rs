@@ -480,3 +480,43 @@ fn verify_notices_a_chart_that_ignores_a_components_value() {
     assert!(!ok, "{out}");
     assert!(out.contains("Deployment/orders-api spec.template.spec.nodeSelector"), "{out}");
 }
+
+/// The values files of docs/operating.md's worked examples (the YAML blocks that start with
+/// `# values-<name>.yaml`).
+fn documented_values() -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/operating.md")).unwrap();
+    let mut out = Vec::new();
+    for block in doc.split("```yaml\n").skip(1) {
+        let body = block.split("```").next().unwrap();
+        if let Some(name) = body.lines().next().and_then(|l| l.strip_prefix("# ")).and_then(|l| l.split(',').next()) {
+            if name.starts_with("values-") {
+                out.push((name.to_string(), body.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_documented_koku_examples_install_on_top_of_the_standalone_layer() {
+    let examples = documented_values();
+    assert_eq!(examples.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["values-openshift.yaml", "values-k8s.yaml"]);
+    let Some(koku) = upstream::koku_latest("the_documented_koku_examples_install_on_top_of_the_standalone_layer") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = convert(&koku, dir.path());
+    let standalone = chart.join("values-standalone.yaml");
+    for (name, body) in examples {
+        let file = dir.path().join(&name);
+        std::fs::write(&file, body).unwrap();
+        let mut args = vec!["-f".to_string(), file.display().to_string()];
+        if standalone.is_file() {
+            args.splice(0..0, ["-f".to_string(), standalone.display().to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let lint = Command::new(tools::helm()).args(["lint", "--strict"]).arg(&chart).args(&args).output().unwrap();
+        assert!(lint.status.success(), "{name}: helm lint --strict:\n{}{}", String::from_utf8_lossy(&lint.stdout), String::from_utf8_lossy(&lint.stderr));
+        let text = render_text(&chart, &json!({}), &args).unwrap_or_else(|e| panic!("{name}: {e}"));
+        tools::validate_manifests(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.contains("name: koku-gateway"), "{name}: the gateway runs");
+    }
+}

@@ -229,6 +229,12 @@ fn notes(model: &Model) -> String {
     }
     let _ = writeln!(out, "{{{{- if $pending }}}}\n\nBefore the pods can start, these objects must exist (the release does not create them; see GAP_REPORT.md, \"Decisions before install\"):");
     let _ = writeln!(out, "{{{{- range $pending }}}}\n  - {{{{ . }}}}\n{{{{- end }}}}\n{{{{- end }}}}");
+    if model.values.iter().any(|b| b.key == crate::model::k8s::GATEWAY) {
+        let _ = writeln!(
+            out,
+            "{{{{- if and $.Values.gateway.enabled $.Values.gateway.development.enabled }}}}\n\nWARNING: the identity gateway runs in development mode: it checks no token and gives every request the fixed identity of gateway.development.identity. Never expose it to anyone else.\n{{{{- end }}}}"
+        );
+    }
     let needs = model.findings.iter().filter(|f| f.outcome == Outcome::NeedsInput).count();
     if needs > 0 {
         let _ = writeln!(out, "\n{needs} findings need your input: see GAP_REPORT.md in the chart source (findings with outcome \"needs-input\").");
