@@ -488,10 +488,10 @@ fn documented_values() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for block in doc.split("```yaml\n").skip(1) {
         let body = block.split("```").next().unwrap();
-        if let Some(name) = body.lines().next().and_then(|l| l.strip_prefix("# ")).and_then(|l| l.split(',').next()) {
-            if name.starts_with("values-") {
-                out.push((name.to_string(), body.to_string()));
-            }
+        if let Some(name) = body.lines().next().and_then(|l| l.strip_prefix("# ")).and_then(|l| l.split(',').next())
+            && name.starts_with("values-")
+        {
+            out.push((name.to_string(), body.to_string()));
         }
     }
     out
