@@ -123,13 +123,18 @@ fn position(e: &[Entry], before: &[&str]) -> usize {
 }
 
 /// `field` becomes the first set value of `paths`; what the map had stays while none is set.
+/// A field the chart already takes from a more specific value (a bundled service's own
+/// `podSecurityContext`: an entry with a condition) keeps winning while that value is set.
 fn replace_when_set(map: &mut Val, field: &str, paths: &[String], before: &[&str]) {
     let Some(e) = entries(map) else { return };
     let set = any_set(paths);
-    let user = Entry { key: Text::lit(field), val: first_set(paths), when: Some(set.clone()) };
+    let mut user = Entry { key: Text::lit(field), val: first_set(paths), when: Some(set.clone()) };
     match e.iter().position(|x| x.key.is_literal(field)) {
         Some(i) => {
-            e[i].when = Cond::and(e[i].when.take(), Some(set.negated()));
+            match &e[i].when {
+                Some(own) => user.when = Cond::and(Some(set), Some(own.clone().negated())),
+                None => e[i].when = Some(set.negated()),
+            }
             e.insert(i + 1, user);
         }
         None => {
@@ -206,6 +211,18 @@ mod tests {
         assert_eq!(c.get("env").unwrap().items()[0].val, Val::Splice(vec!["global.extraEnv".into(), "components.api.extraEnv".into()]), "component env after the global one");
         let keys: Vec<String> = spec.entries().iter().filter_map(|e| e.key.as_literal()).collect();
         assert!(keys.iter().position(|k| k == "nodeSelector") < keys.iter().position(|k| k == "containers"));
+    }
+
+    #[test]
+    fn a_more_specific_value_keeps_winning() {
+        let mut p = pod();
+        if let Some(Val::Map(e)) = p.get_mut("spec") {
+            e.insert(0, Entry { key: Text::lit("securityContext"), val: Val::ValueRef("database.psc".into()), when: Some(Cond::value("database.psc")) });
+        }
+        Scopes::new(&["global"], false).apply(&mut p);
+        let sc: Vec<&Entry> = p.get("spec").unwrap().entries().iter().filter(|e| e.key.is_literal("securityContext")).collect();
+        assert_eq!(sc[0].when, Some(Cond::value("database.psc")), "the service's own value, unchanged");
+        assert_eq!(sc[1].when, Some(Cond::And(vec![Cond::value("global.podSecurityContext"), Cond::value("database.psc").negated()])));
     }
 
     #[test]
