@@ -7,7 +7,7 @@ pub mod values;
 pub mod writer;
 
 use crate::model::k8s::{workload_objects, K8sObject};
-use crate::model::{Model, Outcome};
+use crate::model::{Cond, Model, Outcome, Part, Text};
 use emit::Emitter;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -162,13 +162,36 @@ uses the same credential gets the same value.
 }
 
 fn notes(model: &Model) -> String {
+    let e = emitter(model);
     let mut out = String::from(HEADER);
     let deployments = model.workloads.iter().filter(|w| w.kind == crate::model::WorkloadKind::Deployment).count();
-    let _ = writeln!(out, "{} ({}) is installed as release {{{{ .Release.Name }}}} in namespace {{{{ .Release.Namespace }}}}.", model.chart_name, model.apps.join(", "));
+    let _ = writeln!(out, "{} ({}) is installed as release {{{{ .Release.Name }}}} in namespace {{{{ .Release.Namespace }}}}.", emit::escape_braces(&model.chart_name), emit::escape_braces(&model.apps.join(", ")));
     let _ = writeln!(out, "Workloads: {deployments} Deployments, {} CronJobs, {} hook Jobs.", model.workloads.iter().filter(|w| w.kind == crate::model::WorkloadKind::CronJob).count(), model.workloads.iter().filter(|w| w.kind == crate::model::WorkloadKind::HookJob).count());
+    // What the release does not create is listed with the values in use, so the list is empty
+    // once every external is resolved (created by the chart, pointed elsewhere, or optional).
+    let _ = writeln!(out, "{{{{- $pending := list }}}}");
+    for x in model.externals.iter().filter(|x| !x.optional) {
+        let mut conds: Vec<Cond> = x.when.iter().cloned().collect();
+        conds.extend(x.pending.iter().filter(|p| x.when.as_ref() != Some(*p)).cloned());
+        let cond = match conds.len() {
+            0 => "true".to_string(),
+            1 => e.cond_expr(&conds[0]),
+            _ => e.cond_expr(&Cond::And(conds)),
+        };
+        // Display only: a missing value shows empty instead of failing the notes.
+        let name = Text(x.name.0.iter().map(|p| match p {
+            Part::RequiredValue(v) => Part::Value(v.clone()),
+            p => p.clone(),
+        }).collect());
+        let line = format!("{} {{}} ({}): {}", x.kind, x.values_key, x.resolve);
+        let (before, after) = line.split_once("{}").expect("placeholder");
+        let _ = writeln!(out, "{{{{- if {cond} }}}}{{{{- $pending = append $pending (print {} {} {}) }}}}{{{{- end }}}}", emit::go_quote(before), e.text_expr(&name), emit::go_quote(after));
+    }
+    let _ = writeln!(out, "{{{{- if $pending }}}}\n\nBefore the pods can start, these objects must exist (the release does not create them; see GAP_REPORT.md, \"Decisions before install\"):");
+    let _ = writeln!(out, "{{{{- range $pending }}}}\n  - {{{{ . }}}}\n{{{{- end }}}}\n{{{{- end }}}}");
     let needs = model.findings.iter().filter(|f| f.outcome == Outcome::NeedsInput).count();
     if needs > 0 {
-        let _ = writeln!(out, "\n{needs} settings need your input: see GAP_REPORT.md in the chart source (section \"Needs input\").");
+        let _ = writeln!(out, "\n{needs} findings need your input: see GAP_REPORT.md in the chart source (findings with outcome \"needs-input\").");
     }
     out
 }

@@ -152,6 +152,7 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
             containers: vec![main],
             init_containers,
             volumes,
+            volume_sources: pod::volume_sources(ctx, &dep.pod_spec),
             termination_grace_period_seconds: tgps,
             tolerations,
             anti_affinity: true,

@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod deployment;
 pub mod environment;
+pub mod externals;
 pub mod job;
 pub mod objects;
 pub mod params;
@@ -165,6 +166,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
         extra: Vec::new(),
         values: Vec::new(),
         infrastructure: Vec::new(),
+        externals: Vec::new(),
         config_files: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
@@ -174,6 +176,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
         app::map_app(&mut ctx, app, &cjis, &mut model)?;
     }
     objects::map_objects(&mut ctx, &mut model)?;
+    externals::resolve(&mut ctx, &mut model);
     check_collisions(&ctx, &model)?;
     params::map_parameters(&mut ctx, &mut model)?;
     app::values_blocks(&ctx, &mut model);

@@ -148,6 +148,11 @@ pub fn volumes(ctx: &Ctx, spec: &PodSpec, default_mode: bool) -> Result<Vec<Val>
         .collect()
 }
 
+/// The line of each named template volume.
+pub fn volume_sources(ctx: &Ctx, spec: &PodSpec) -> Vec<(String, crate::model::SourceRef)> {
+    spec.volumes.iter().filter_map(|v| Some((v.get("name")?.scalar_text()?, ctx.src(v.pos)))).collect()
+}
+
 pub fn has_pvc(spec: &PodSpec) -> bool {
     spec.volumes.iter().any(|v| v.get("persistentVolumeClaim").is_some())
 }

@@ -102,6 +102,8 @@ pub struct Model {
     pub config_files: Vec<(String, Val)>,
     /// What Clowder's providers supplied and the chart (or the operator) must now supply.
     pub infrastructure: Vec<InfraNeed>,
+    /// Objects pods read that the release does not create (install closure).
+    pub externals: Vec<External>,
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
 }
@@ -122,4 +124,30 @@ pub struct InfraNeed {
     pub external_values: Vec<String>,
     /// Workloads whose containers receive its settings.
     pub used_by: Vec<String>,
+}
+
+/// A Secret, ConfigMap or PersistentVolumeClaim a pod needs that the release does not create:
+/// the user resolves it through `values_key` (the chart creates it from values, or it points at
+/// an object that already exists). See docs/standalone.md, "Install closure".
+#[derive(Debug, Clone, PartialEq)]
+pub struct External {
+    pub kind: String,
+    /// The name as the pods reference it (parameters and values kept symbolic).
+    pub name: Text,
+    /// The value that resolves it (`secrets.[koku-aws]`, `database.external.existingSecret`).
+    pub values_key: String,
+    /// Keys the pods read from it.
+    pub keys: Vec<Text>,
+    /// Every reference is optional: pods start without it.
+    pub optional: bool,
+    /// Workloads whose pods reference it, and how (`env AWS_ACCESS_KEY_ID`, `volume gcp`).
+    pub used_by: Vec<String>,
+    pub fields: Vec<String>,
+    pub source: SourceRef,
+    /// The reference exists only when this holds (a provider's external mode); None: always.
+    pub when: Option<Cond>,
+    /// It still needs the user while this holds (NOTES.txt lists it then).
+    pub pending: Option<Cond>,
+    /// What to do, in one sentence.
+    pub resolve: String,
 }

@@ -87,6 +87,8 @@ pub struct Pod {
     pub containers: Vec<Container>,
     pub init_containers: Vec<Container>,
     pub volumes: Vec<Val>,
+    /// Where each template volume is written (volume name → line), for the report.
+    pub volume_sources: Vec<(String, SourceRef)>,
     pub termination_grace_period_seconds: Option<Val>,
     pub tolerations: Vec<Val>,
     /// Clowder's zone/hostname anti-affinity on the pod labels.

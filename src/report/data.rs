@@ -22,6 +22,8 @@ pub struct Report {
     pub components: Vec<Component>,
     pub worker_queues: Vec<Queue>,
     pub infrastructure: Infrastructure,
+    /// What pods need that the release does not create (install closure).
+    pub externals: Vec<super::externals::ExternalRow>,
     pub secrets: Vec<ConfigObject>,
     pub config_maps: Vec<ConfigObject>,
     pub parameters: Parameters,
@@ -131,6 +133,8 @@ pub struct Summary {
     pub secrets: usize,
     pub config_maps: usize,
     pub unserved_services: usize,
+    /// Externals that must exist before `helm install` at chart defaults.
+    pub decisions_before_install: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -345,7 +349,10 @@ impl Report {
             secrets: secrets.len(),
             config_maps: config_maps.len(),
             unserved_services: unserved_services.len(),
+            decisions_before_install: 0,
         };
+        let externals = super::externals::build(&ev, model);
+        let summary = Summary { decisions_before_install: externals.iter().filter(|e| e.needed_at_defaults).count(), ..summary };
         let mut findings = model.findings.clone();
         findings.sort_by(|a, b| (&a.source.file, a.source.line, a.source.column).cmp(&(&b.source.file, b.source.line, b.source.column)));
         Report {
@@ -357,6 +364,7 @@ impl Report {
             components,
             worker_queues,
             infrastructure,
+            externals,
             secrets,
             config_maps,
             parameters,
@@ -630,6 +638,11 @@ fn queues(components: &[Component]) -> Vec<Queue> {
 }
 
 /// Secret and ConfigMap references of every container and volume, plus the ones the chart creates.
+/// `optional: true` at defaults (an entry may exist only under a condition).
+fn is_optional(ev: &Eval, reference: &Val) -> bool {
+    reference.entries().iter().any(|e| e.key.is_literal("optional") && e.when.as_ref().is_none_or(|c| ev.cond(c)) && ev.val(&e.val) == Some(J::Bool(true)))
+}
+
 fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigObject> {
     let mut objs: Vec<ConfigObject> = Vec::new();
     let entry = |kind: &'static str, name_v: &Val, objs: &mut Vec<ConfigObject>| -> usize {
@@ -637,7 +650,10 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
         if let Some(i) = objs.iter().position(|o| o.kind == kind && o.name == name) {
             return i;
         }
-        objs.push(ConfigObject { kind, name, name_expr: display_val(name_v), provided_by: "cluster", origin: None, optional: true, keys: Vec::new(), used_by: Vec::new(), uses: Vec::new(), source: None });
+        // A reference the chart wires to `secrets.<name>` / `configMaps.<name>` is written as its default.
+        let wired = matches!(name_v, Val::Str(t) if t.params().next().is_none() && t.as_literal().is_none() && t.display().starts_with(&['<'][..]) && ["<secrets.", "<configMaps."].iter().any(|p| t.display().starts_with(p)));
+        let name_expr = if wired { name.clone() } else { display_val(name_v) };
+        objs.push(ConfigObject { kind, name, name_expr, provided_by: "cluster", origin: None, optional: true, keys: Vec::new(), used_by: Vec::new(), uses: Vec::new(), source: None });
         objs.len() - 1
     };
     // Created by the chart: template objects, then extra objects.
@@ -681,7 +697,7 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
                     let Some(n) = r.get("name") else { continue };
                     let i = entry(kind, n, &mut objs);
                     let key = r.get("key").map(|k| ev.string(k).unwrap_or_else(|| display_val(k)));
-                    let optional = matches!(r.get("optional").and_then(|o| ev.val(o)), Some(J::Bool(true)));
+                    let optional = is_optional(ev, r);
                     add_use(&mut objs[i], &f.name, format!("env {}", e.name), key, optional, e.source.clone());
                 }
             }
@@ -707,14 +723,15 @@ fn config_refs(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> Vec<ConfigO
                 let name_field = if kind == "Secret" && s.get("secretName").is_some() { "secretName" } else { "name" };
                 let Some(n) = s.get(name_field) else { continue };
                 let i = entry(kind, n, &mut objs);
-                let optional = matches!(s.get("optional").and_then(|o| ev.val(o)), Some(J::Bool(true)));
+                let optional = is_optional(ev, s);
+                let source = w.pod.volume_sources.iter().find(|(n, _)| *n == vname).map(|(_, s)| s.clone());
                 let items = s.get("items").map(|i| i.items()).unwrap_or(&[]);
                 if items.is_empty() {
-                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), None, optional, None);
+                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), None, optional, source.clone());
                 }
                 for it in items {
                     let key = it.val.get("key").map(|k| ev.string(k).unwrap_or_else(|| display_val(k)));
-                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), key, optional, None);
+                    add_use(&mut objs[i], &f.name, format!("volume {vname}"), key, optional, source.clone());
                 }
             }
         }

@@ -84,6 +84,7 @@ pub fn render_report(r: &Report, cats: &Categories) -> String {
         &r.input.sha256[..12.min(r.input.sha256.len())]
     );
     summary(&mut o, r, cats);
+    super::externals::markdown(&mut o, &r.externals);
     components(&mut o, r, cats);
     infrastructure(&mut o, r);
     config_objects(&mut o, r);

@@ -5,6 +5,7 @@
 pub mod categories;
 pub mod compare;
 pub mod data;
+pub mod externals;
 pub mod json;
 pub mod markdown;
 pub mod mermaid;

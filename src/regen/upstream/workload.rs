@@ -103,12 +103,13 @@ fn reference(w: &Workload) -> WorkloadRef {
 pub fn compare_all(old: &Model, new: &Model) -> Workloads {
     let same = |a: &Workload, b: &Workload| a.kind == b.kind && a.name == b.name;
     let (old_emit, new_emit) = (crate::chart::emitter(old), crate::chart::emitter(new));
+    let (old_ev, new_ev) = (crate::model::eval::Eval::new(old), crate::model::eval::Eval::new(new));
     let mut out = Workloads::default();
     for n in &new.workloads {
         match old.workloads.iter().find(|o| same(o, n)) {
             None => out.added.push(reference(n)),
             Some(o) => {
-                let c = compare(o, n, &old_emit, &new_emit);
+                let c = compare((o, &old_ev), (n, &new_ev), &old_emit, &new_emit);
                 if !c.is_empty() {
                     out.changed.push(c);
                 }
@@ -147,33 +148,39 @@ fn text_keyed(list: &[(Text, Val)]) -> Vec<(String, String)> {
     list.iter().map(|(k, v)| (k.display(), show::val(v))).collect()
 }
 
-fn secrets(w: &Workload) -> Vec<SecretRef> {
+/// Secret references as written: names and keys the chart wires to values (`secrets.<name>`)
+/// are shown with their defaults, which are the template's own.
+fn secrets(w: &Workload, ev: &crate::model::eval::Eval) -> Vec<SecretRef> {
+    let show_val = |v: &Val| match v {
+        Val::Str(t) if t.as_literal().is_none() && t.params().next().is_none() => ev.text(t).unwrap_or_else(|| show::val(v)),
+        _ => show::val(v),
+    };
     let mut out = Vec::new();
     for c in w.pod.init_containers.iter().chain(&w.pod.containers) {
         for e in &c.env {
             if let EnvValue::From(v) = &e.value
                 && let Some(r) = v.get("secretKeyRef")
             {
-                let secret = r.get("name").map(show::val).unwrap_or_default();
-                out.push(SecretRef { secret, key: r.get("key").map(show::val), via: format!("env {}", e.name) });
+                let secret = r.get("name").map(show_val).unwrap_or_default();
+                out.push(SecretRef { secret, key: r.get("key").map(show_val), via: format!("env {}", e.name) });
             }
         }
     }
     for v in &w.pod.volumes {
         let via = format!("volume {}", v.get("name").map(show::val).unwrap_or_default());
         if let Some(name) = v.get("secret").and_then(|s| s.get("secretName")) {
-            out.push(SecretRef { secret: show::val(name), key: None, via: via.clone() });
+            out.push(SecretRef { secret: show_val(name), key: None, via: via.clone() });
         }
         for src in v.get("projected").and_then(|p| p.get("sources")).map(Val::items).unwrap_or(&[]) {
             if let Some(name) = src.val.get("secret").and_then(|s| s.get("name")) {
-                out.push(SecretRef { secret: show::val(name), key: None, via: via.clone() });
+                out.push(SecretRef { secret: show_val(name), key: None, via: via.clone() });
             }
         }
     }
     out
 }
 
-fn compare(o: &Workload, n: &Workload, old_emit: &Emitter, new_emit: &Emitter) -> WorkloadChange {
+fn compare((o, old_ev): (&Workload, &crate::model::eval::Eval), (n, new_ev): (&Workload, &crate::model::eval::Eval), old_emit: &Emitter, new_emit: &Emitter) -> WorkloadChange {
     let containers = |w: &Workload| -> Vec<(String, Container)> {
         let init = w.pod.init_containers.iter().map(|c| (format!("init {}", c.name.display()), c.clone()));
         init.chain(w.pod.containers.iter().map(|c| (c.name.display(), c.clone()))).collect()
@@ -193,7 +200,7 @@ fn compare(o: &Workload, n: &Workload, old_emit: &Emitter, new_emit: &Emitter) -
             .filter(|cc| !cc.is_empty())
             .collect(),
         volumes: Keyed::between(named(&o.pod.volumes), named(&n.pod.volumes)),
-        secrets: SetChange::between(&secrets(o), &secrets(n)),
+        secrets: SetChange::between(&secrets(o, old_ev), &secrets(n, new_ev)),
         annotations: Keyed::between(text_keyed(&o.annotations), text_keyed(&n.annotations)),
         pod_annotations: Keyed::between(text_keyed(&o.pod.annotations), text_keyed(&n.pod.annotations)),
         other: Vec::new(),
