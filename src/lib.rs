@@ -37,7 +37,7 @@ pub fn read_input(path: &str) -> Result<(String, String)> {
             .hint("a ClowdApp template is normally well under 1 MB: check that this is the right file")
             .into()
     };
-    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let name = if path == "-" { "<stdin>".to_string() } else { input_name(path) };
     let cannot_read = |e: std::io::Error| Error::Input(error::InputError::whole(&name, format!("cannot read: {e}")));
     let mut bytes = Vec::new();
     if path == "-" {
@@ -71,6 +71,24 @@ pub fn read_input(path: &str) -> Result<(String, String)> {
             .hint("save the file as UTF-8; clowd2helm reads no other encoding")
     })?;
     Ok((name, text))
+}
+
+/// The name an input is known by in the chart, its reports and its manifest: the path as given,
+/// without `./` steps, and relative to the working folder when it lies inside it. So `app.yaml`,
+/// `./app.yaml` and `$PWD/app.yaml` make the same chart.
+pub fn input_name(path: &str) -> String {
+    use std::path::Component;
+    let p = Path::new(path);
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if p.is_absolute() => p.strip_prefix(&cwd).ok().filter(|r| !r.as_os_str().is_empty()),
+        _ => None,
+    };
+    let p = relative.unwrap_or(p);
+    let parts: std::path::PathBuf = p.components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    match parts.to_str() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => path.to_string(),
+    }
 }
 
 /// Parse and map one input into the model (no files written).
