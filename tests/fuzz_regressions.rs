@@ -174,8 +174,7 @@ fn mutated_fixtures_never_panic() {
             .filter(|(_, b)| b.len() <= MAX_LEN)
             .collect()
     };
-    let mut good = read(&["fixtures"]);
-    good.retain(|(p, _)| !p.file_name().unwrap().to_string_lossy().starts_with("error-"));
+    let good = read(&["fixtures"]);
     let bad = read(&["fixtures/bad", REGRESSIONS]);
     assert!(good.len() >= 3 && bad.len() >= 25, "expected the repository's fixtures as seeds");
 
