@@ -455,10 +455,10 @@ fn check_after_convert_is_clean_with_the_options_and_spelling_convert_used() {
     assert!(stderr(&c).contains("config-mode cdappconfig"), "check says which recorded options it used: {}", stderr(&c));
 
     // `./x.yaml`, `x.yaml` and the absolute path name the same input.
-    let spelled = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).current_dir(env!("CARGO_MANIFEST_DIR")).args(["convert", "./fixtures/minimal.yaml", "-o"]).arg(&chart.with_file_name("minimal")).output().unwrap();
+    let spelled = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).current_dir(env!("CARGO_MANIFEST_DIR")).args(["convert", "./fixtures/minimal.yaml", "-o"]).arg(chart.with_file_name("minimal")).output().unwrap();
     ok(spelled);
     for spelling in ["fixtures/minimal.yaml", "./fixtures/minimal.yaml", &fixture("minimal")] {
-        let c = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).current_dir(env!("CARGO_MANIFEST_DIR")).args(["check", spelling, "-o"]).arg(&chart.with_file_name("minimal")).output().unwrap();
+        let c = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).current_dir(env!("CARGO_MANIFEST_DIR")).args(["check", spelling, "-o"]).arg(chart.with_file_name("minimal")).output().unwrap();
         assert_eq!(code(&c), 0, "check {spelling}:\n{}{}", stdout(&c), stderr(&c));
     }
 }

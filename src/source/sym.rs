@@ -138,6 +138,22 @@ pub fn undeclared_typed(s: &str, declared: &BTreeSet<String>) -> Option<String> 
     (!inner.is_empty() && inner.bytes().all(is_param_char) && !declared.contains(inner)).then(|| inner.to_string())
 }
 
+/// The model's view of a string. It lives here, not in the model, so the model depends on no
+/// stage.
+impl From<&Sym> for crate::model::Text {
+    fn from(s: &Sym) -> crate::model::Text {
+        use crate::model::Part;
+        crate::model::Text(
+            s.0.iter()
+                .map(|p| match p {
+                    Piece::Lit(l) => Part::Lit(l.clone()),
+                    Piece::Param(n) => Part::Param(n.clone()),
+                })
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,21 +187,5 @@ mod tests {
         assert_eq!(parse("${{R}}", &d), Parsed::Typed("R".into()));
         // Embedded typed references are left untouched by OpenShift.
         assert_eq!(parse("x-${{R}}", &d), Parsed::Str(Sym::lit("x-${{R}}")));
-    }
-}
-
-/// The model's view of a string. It lives here, not in the model, so the model depends on no
-/// stage.
-impl From<&Sym> for crate::model::Text {
-    fn from(s: &Sym) -> crate::model::Text {
-        use crate::model::Part;
-        crate::model::Text(
-            s.0.iter()
-                .map(|p| match p {
-                    Piece::Lit(l) => Part::Lit(l.clone()),
-                    Piece::Param(n) => Part::Param(n.clone()),
-                })
-                .collect(),
-        )
     }
 }

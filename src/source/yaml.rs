@@ -510,7 +510,7 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
     }
 }
 
-fn is_core(t: &Cow<'_, saphyr_parser::Tag>, suffix: &str) -> bool {
+fn is_core(t: &saphyr_parser::Tag, suffix: &str) -> bool {
     (t.handle == "tag:yaml.org,2002:" || t.handle == "!!") && t.suffix == suffix
 }
 
