@@ -202,21 +202,6 @@ fn a_cdappconfig_chart_verifies_with_the_options_convert_recorded() {
 }
 
 #[test]
-fn external_secrets_must_be_listed_in_the_gap_report() {
-    let Some(template) = upstream::koku_latest("external_secrets_must_be_listed_in_the_gap_report") else { return };
-    let (_dir, chart) = convert(&template);
-    fs::write(chart.join("gap-report.json"), "{\"version\": \"1\", \"findings\": []}\n").unwrap();
-    let out = verify(&template, &chart, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert!(stdout(&out).contains("invariant violated: Secret/koku-aws is used by Deployment/koku-api-reads and "), "{}", show(&out));
-    // Without a report, they are only noted.
-    fs::remove_file(chart.join("gap-report.json")).unwrap();
-    let out = verify(&template, &chart, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    assert!(stdout(&out).contains("note: Secret/koku-aws: external, unverified (used by Deployment/koku-api-reads and "), "{}", show(&out));
-}
-
-#[test]
 fn bad_input_exits_2_and_tool_failures_exit_3() {
     let template = fixture("minimal.yaml");
     let (dir, chart) = convert(&template);

@@ -33,6 +33,10 @@ pub struct Args {
     /// The kubernetes-validate binary (default: $CLOWD2HELM_KUBERNETES_VALIDATE, .tools/bin, or PATH; skipped when absent).
     #[arg(long = "kubernetes-validate", value_name = "PATH")]
     pub kubernetes_validate: Option<PathBuf>,
+    /// Fail when any object a pod needs is external: the release must create everything
+    /// (for a standalone values file, e.g. `-f CHART/values-standalone.yaml --closed`).
+    #[arg(long)]
+    pub closed: bool,
     #[command(flatten)]
     pub mapping: MappingArgs,
 }
@@ -55,6 +59,7 @@ pub fn run(a: &Args) -> Result<u8> {
         validator: verify::validate::find(a.kubernetes_validate.as_deref())?,
         options: mapping.options()?,
         notes,
+        closed: a.closed,
     };
     let outcome = verify::run(&request)?;
     print!("{}", outcome.render(a.full));

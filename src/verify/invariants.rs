@@ -4,10 +4,6 @@ use super::exp::as_text;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Secrets and ConfigMaps the chart's gap report lists (kind, name); None when the chart has no
-/// `gap-report.json`.
-pub type Listed = Option<BTreeSet<(String, String)>>;
-
 #[derive(Debug, Default)]
 pub struct Checks {
     /// Names of the invariants checked, for the summary line.
@@ -17,12 +13,12 @@ pub struct Checks {
 }
 
 /// Run every invariant. `template_duplicates` are (container, env name) pairs the template
-/// itself sets twice: reproduced faithfully, so noted rather than failed.
-pub fn check(docs: &[Value], listed: &Listed, template_duplicates: &BTreeSet<(String, String)>) -> Checks {
+/// itself sets twice: reproduced faithfully, so noted rather than failed. (References to
+/// Secrets, ConfigMaps and the like are the install closure's, `closure.rs`.)
+pub fn check(docs: &[Value], template_duplicates: &BTreeSet<(String, String)>) -> Checks {
     let mut c = Checks::default();
     unique_objects(docs, &mut c);
     selectors(docs, &mut c);
-    references(docs, listed, &mut c);
     ports(docs, &mut c);
     names(docs, &mut c);
     env_names(docs, template_duplicates, &mut c);
@@ -99,79 +95,6 @@ fn selectors(docs: &[Value], c: &mut Checks) {
             if sel.is_empty() || !covers(&own, &sel) {
                 c.violations.push(format!("{} spec.selector.matchLabels does not match its own pod template labels", id(d)));
             }
-        }
-    }
-}
-
-/// (kind, name) of every Secret and ConfigMap a pod template refers to.
-fn referenced(pod: &Value) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    for ctr in containers(pod) {
-        for e in list(ctr.get("env")) {
-            if let Some(n) = at(e, &["valueFrom", "secretKeyRef", "name"]) {
-                out.push(("Secret", as_text(n)));
-            }
-            if let Some(n) = at(e, &["valueFrom", "configMapKeyRef", "name"]) {
-                out.push(("ConfigMap", as_text(n)));
-            }
-        }
-        for e in list(ctr.get("envFrom")) {
-            if let Some(n) = at(e, &["secretRef", "name"]) {
-                out.push(("Secret", as_text(n)));
-            }
-            if let Some(n) = at(e, &["configMapRef", "name"]) {
-                out.push(("ConfigMap", as_text(n)));
-            }
-        }
-    }
-    for v in list(at(pod, &["spec", "volumes"])) {
-        if let Some(n) = at(v, &["secret", "secretName"]) {
-            out.push(("Secret", as_text(n)));
-        }
-        if let Some(n) = at(v, &["configMap", "name"]) {
-            out.push(("ConfigMap", as_text(n)));
-        }
-        for src in list(at(v, &["projected", "sources"])) {
-            if let Some(n) = at(src, &["secret", "name"]) {
-                out.push(("Secret", as_text(n)));
-            }
-            if let Some(n) = at(src, &["configMap", "name"]) {
-                out.push(("ConfigMap", as_text(n)));
-            }
-        }
-    }
-    out
-}
-
-fn references(docs: &[Value], listed: &Listed, c: &mut Checks) {
-    c.checked.push("referenced Secrets/ConfigMaps exist or are listed");
-    let created: BTreeSet<(String, String)> = docs.iter().map(|d| (text(d.get("kind")), text(at(d, &["metadata", "name"])))).collect();
-    // (kind, name) → the objects that use it, in rendering order.
-    let mut users: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    let mut order = Vec::new();
-    for d in docs {
-        let Some(pod) = pod_template(d) else { continue };
-        for (kind, name) in referenced(pod) {
-            let key = (kind.to_string(), name);
-            if created.contains(&key) {
-                continue;
-            }
-            let entry = users.entry(key.clone()).or_default();
-            if entry.is_empty() {
-                order.push(key);
-            }
-            if !entry.contains(&id(d)) {
-                entry.push(id(d));
-            }
-        }
-    }
-    for key in order {
-        let who = &users[&key];
-        let used_by = if who.len() == 1 { who[0].clone() } else { format!("{} and {} more", who[0], who.len() - 1) };
-        match listed {
-            None => c.notes.push(format!("{}/{}: external, unverified (used by {used_by}; the chart has no gap-report.json)", key.0, key.1)),
-            Some(l) if l.contains(&key) => {}
-            Some(_) => c.violations.push(format!("{}/{} is used by {used_by} but is neither created by the chart nor listed as external in gap-report.json", key.0, key.1)),
         }
     }
 }
@@ -304,27 +227,17 @@ mod tests {
         let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "9svc"}, "spec": {"selector": {"pod": "other"}}});
         let dep = deployment(json!({"pod": "a-web"}), json!([{"name": "X", "value": "1"}, {"name": "X", "value": "2"}, {"name": "Y"}, {"name": "Y"}]));
         let dups = BTreeSet::from([("a-web".to_string(), "Y".to_string())]);
-        let c = check(&[dep, svc], &Some(BTreeSet::new()), &dups);
+        let c = check(&[dep, svc], &dups);
         assert_eq!(
             c.violations,
             [
                 "Service/9svc selects {\"pod\":\"other\"} but no pod template carries those labels",
-                "Secret/ext is used by Deployment/a-web but is neither created by the chart nor listed as external in gap-report.json",
                 "Deployment/a-web declares container port 8000/TCP twice",
                 "Service/9svc: the name is not a valid DNS-1123 name of at most 63 characters starting with a letter",
                 "Deployment/a-web container a-web: env X is set twice",
             ]
         );
         assert_eq!(c.notes, ["Deployment/a-web container a-web: env Y is set twice, as in the template (Kubernetes uses the last)"]);
-    }
-
-    #[test]
-    fn listed_or_unverified_references_pass() {
-        let dep = deployment(json!({"pod": "a-web"}), json!([]));
-        let listed = Some(BTreeSet::from([("Secret".to_string(), "ext".to_string())]));
-        assert!(!check(std::slice::from_ref(&dep), &listed, &BTreeSet::new()).violations.iter().any(|v| v.contains("ext")));
-        let c = check(&[dep], &None, &BTreeSet::new());
-        assert!(c.notes[0].starts_with("Secret/ext: external, unverified"));
     }
 
     #[test]

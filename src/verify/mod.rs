@@ -2,6 +2,7 @@
 //! same parameter values, and compare every field of every object Clowder would have made; then
 //! check invariants any correct chart satisfies. See docs/verify.md.
 
+pub mod closure;
 pub mod compare;
 pub mod exp;
 pub mod helm;
@@ -39,6 +40,8 @@ pub struct Request {
     pub options: Options,
     /// Notes from the caller, printed with verify's own.
     pub notes: Vec<String>,
+    /// Fail when any reference is external: the release must create everything its pods need.
+    pub closed: bool,
 }
 
 /// The result of one verification.
@@ -54,12 +57,14 @@ pub struct Outcome {
     pub extra_entries: usize,
     pub invariants_checked: Vec<&'static str>,
     pub violations: Vec<String>,
+    /// Install closure: what pods reference exists in time, or is a listed external.
+    pub closure: closure::Closure,
     pub notes: Vec<String>,
 }
 
 impl Outcome {
     pub fn passed(&self) -> bool {
-        self.differences.is_empty() && self.violations.is_empty()
+        self.differences.is_empty() && self.violations.is_empty() && self.closure.violations.is_empty()
     }
 
     /// The report `verify` prints: fidelity first, then every difference and violation. Values
@@ -95,6 +100,11 @@ impl Outcome {
             s.push_str(&format!("entries added by the chart to Clowder's env/volume lists: {}\n", self.extra_entries));
         }
         s.push_str(&format!("invariants: {} checked ({}), {} violated\n", self.invariants_checked.len(), self.invariants_checked.join("; "), self.violations.len()));
+        for v in &self.closure.violations {
+            s.push_str(&format!("install closure violated: {v}\n"));
+        }
+        s.push_str(&self.closure.summary());
+        s.push('\n');
         for n in &self.notes {
             s.push_str(&format!("note: {n}\n"));
         }
@@ -120,7 +130,8 @@ pub fn run(req: &Request) -> Result<Outcome> {
     let rendered = helm::documents(&helm::template(&req.helm, &req.chart_dir, &req.values_files, &req.sets, &req.set_strings)?)?;
 
     let overrides = user.parameter_overrides();
-    let processed = oracle::process(&input, &overrides);
+    let mut processed = oracle::process(&input, &overrides);
+    oracle::overrides::apply(&mut processed.objects, &processed.raw, &input, &effective);
     let setting = oracle::Setting::new(&effective, &req.options);
     let expected = oracle::expected(&processed, &setting, &req.options)?;
 
@@ -145,8 +156,14 @@ pub fn run(req: &Request) -> Result<Outcome> {
         ));
     }
 
-    let listed = listed_externals(&req.chart_dir, &input, &overrides, &effective)?;
-    let checks = invariants::check(&rendered, &listed, &oracle::template_duplicates(&processed.objects));
+    let externals = chart_externals(&req.chart_dir, &input, &overrides, &effective)?;
+    let checks = invariants::check(&rendered, &oracle::template_duplicates(&processed.objects));
+    let mut closure = closure::check(&rendered, externals.as_ref());
+    if req.closed {
+        for (kind, name, key, user) in &closure.externals {
+            closure.violations.push(format!("{user}: {kind}/{name} is external (resolve it with {key}); --closed asks for a release that creates everything its pods need"));
+        }
+    }
     let mut outcome = Outcome {
         compared: tally.compared,
         equal: tally.equal,
@@ -156,6 +173,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
         extra_entries: tally.extra_entries,
         invariants_checked: checks.checked,
         violations: checks.violations,
+        closure,
         notes: req.notes.iter().cloned().chain(checks.notes).collect(),
     };
     if let Some((file, sha)) = recorded
@@ -211,47 +229,37 @@ fn doc_name(d: &Value) -> String {
     d.get("metadata").and_then(|m| m.get("name")).map(exp::as_text).unwrap_or_default()
 }
 
-/// Secrets and ConfigMaps the chart's `gap-report.json` names: entries with `kind` and `name`
-/// (`name_expr`, when given, is resolved too: `${PARAM}` with the parameter values in use,
-/// `<values.path>` with the effective values), and finding targets `Secret/<name>` or
-/// `ConfigMap/<name>` (optionally followed by `:path`).
-fn listed_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String, String>, effective: &Value) -> Result<invariants::Listed> {
+/// The externals the chart's `gap-report.json` lists (`externals[]`), by (kind, name) as this
+/// render names them: `name`, and `name_expr` resolved with the parameter values in use
+/// (`${PARAM}`) and the effective values (`<values.path>`). None when the chart has no report.
+fn chart_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String, String>, effective: &Value) -> Result<Option<closure::Externals>> {
     let path = chart_dir.join("gap-report.json");
     let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
     let report: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Input(InputError::whole(&path.display().to_string(), format!("gap-report.json is not valid JSON: {e}"))))?;
     let params = parameter_values(input, overrides);
-    let resolve = |s: &str| match s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
-        Some(values_path) => values::at(effective, values_path).map(exp::as_text).unwrap_or_default(),
-        None => exp::as_text(&process_node(&Node::str(s, Pos::default()), &params)),
-    };
-    let mut out = BTreeSet::new();
-    collect_listed(&report, &mut |kind, name| {
-        out.insert((kind.to_string(), resolve(name)));
-    });
-    Ok(Some(out))
-}
-
-fn collect_listed(v: &Value, add: &mut dyn FnMut(&str, &str)) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(k)) = m.get("kind").filter(|k| *k == "Secret" || *k == "ConfigMap") {
-                for key in ["name", "name_expr"] {
-                    if let Some(Value::String(n)) = m.get(key) {
-                        add(k, n);
-                    }
-                }
-            }
-            if let Some(Value::String(t)) = m.get("target") {
-                for kind in ["Secret", "ConfigMap"] {
-                    if let Some(rest) = t.strip_prefix(kind).and_then(|r| r.strip_prefix('/')) {
-                        add(kind, rest.split(':').next().unwrap_or(rest));
-                    }
-                }
-            }
-            m.values().for_each(|x| collect_listed(x, add));
+    // `<a.b>` pieces are values paths, the rest is template text with `${PARAM}`.
+    let resolve = |s: &str| {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('<') {
+            out.push_str(&exp::as_text(&process_node(&Node::str(&rest[..i], Pos::default()), &params)));
+            let Some(j) = rest[i..].find('>') else { break };
+            out.push_str(&values::at(effective, &rest[i + 1..i + j]).map(exp::as_text).unwrap_or_default());
+            rest = &rest[i + j + 1..];
         }
-        Value::Array(a) => a.iter().for_each(|x| collect_listed(x, add)),
-        _ => {}
+        out.push_str(&exp::as_text(&process_node(&Node::str(rest, Pos::default()), &params)));
+        out
+    };
+    let mut out = closure::Externals::new();
+    for e in report.get("externals").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+        let kind = e.get("kind").map(exp::as_text).unwrap_or_default();
+        let key = e.get("values_key").map(exp::as_text).unwrap_or_default();
+        for field in ["name", "name_expr"] {
+            if let Some(Value::String(n)) = e.get(field) {
+                out.insert((kind.clone(), resolve(n)), key.clone());
+            }
+        }
     }
+    Ok(Some(out))
 }

@@ -4,6 +4,7 @@
 mod config;
 mod jobs;
 mod objects;
+pub mod overrides;
 mod pod;
 mod workloads;
 
