@@ -68,29 +68,65 @@ pub struct Plan {
     pub overwritten_edits: Vec<String>,
 }
 
-/// Decide what happens to `out`'s current content. Refuses (exit 2):
-/// - a folder clowd2helm did not write (no manifest) that is not empty, unless `force`;
-/// - a generated file edited by hand, unless `force` (which discards the edit);
-/// - a file of the user's where the chart puts one of its own, even with `force`: a file the
-///   tool did not write is never overwritten or deleted.
-pub fn plan(out: &Path, files: &Files, force: bool) -> Result<Plan> {
-    let mut plan = Plan::default();
+/// What the output folder holds now. Reading it (every generated file is read and hashed to
+/// find hand edits) is the slow part of planning, and it needs nothing from the conversion, so
+/// `convert` runs it beside the conversion.
+#[derive(Debug, Default)]
+pub struct Scan {
+    exists: bool,
+    /// The manifest of the chart already there, if any.
+    pub manifest: Option<Manifest>,
+    entries: Vec<PathBuf>,
+    /// sha256 now of each entry the manifest lists as generated.
+    hashes: BTreeMap<String, String>,
+}
+
+/// Read `out`: its manifest, its entries, and the hash of each file the manifest lists.
+pub fn scan(out: &Path) -> Result<Scan> {
     if !out.exists() {
-        return Ok(plan);
+        return Ok(Scan::default());
     }
     if !out.is_dir() {
         return Err(Error::Usage(format!("{} exists and is not a folder; choose another output folder", out.display())));
     }
-    let old = Manifest::read(out)?;
+    let manifest = Manifest::read(out)?;
     let entries = crate::chart::writer::list_entries(out)?;
-    if old.is_none() && !entries.is_empty() && !force {
+    let mut hashes = BTreeMap::new();
+    if let Some(m) = &manifest {
+        for rel in &entries {
+            let key = rel.to_string_lossy().replace('\\', "/");
+            if m.files.contains_key(&key) {
+                hashes.insert(key, std::fs::read(out.join(rel)).map(|b| sha256_hex(&b)).unwrap_or_default());
+            }
+        }
+    }
+    Ok(Scan { exists: true, manifest, entries, hashes })
+}
+
+/// Decide what happens to `out`'s current content (see [`plan_scanned`]).
+pub fn plan(out: &Path, files: &Files, force: bool) -> Result<Plan> {
+    plan_scanned(out, scan(out)?, files, force)
+}
+
+/// Decide what happens to `out`'s current content, as [`scan`] found it. Refuses (exit 2):
+/// - a folder clowd2helm did not write (no manifest) that is not empty, unless `force`;
+/// - a generated file edited by hand, unless `force` (which discards the edit);
+/// - a file of the user's where the chart puts one of its own, even with `force`: a file the
+///   tool did not write is never overwritten or deleted.
+pub fn plan_scanned(out: &Path, scan: Scan, files: &Files, force: bool) -> Result<Plan> {
+    let mut plan = Plan::default();
+    if !scan.exists {
+        return Ok(plan);
+    }
+    let Scan { manifest, entries, hashes, .. } = scan;
+    if manifest.is_none() && !entries.is_empty() && !force {
         let shown: Vec<String> = entries.iter().take(3).map(|p| p.display().to_string()).collect();
         let more = if entries.len() > 3 { format!(" and {} more", entries.len() - 3) } else { String::new() };
         return Err(InputError::whole(&out.display().to_string(), format!("the folder exists and was not written by clowd2helm (it has no {PATH}; it holds {}{more})", shown.join(", ")))
             .hint("choose a new or empty folder for the chart, or pass --force to add the chart to this one (every file already there is kept; none may sit where the chart writes its own)")
             .into());
     }
-    let generated_before: BTreeMap<String, String> = old.map(|m| m.files).unwrap_or_default();
+    let generated_before: BTreeMap<String, String> = manifest.map(|m| m.files).unwrap_or_default();
     let mut edits = Vec::new();
     let mut in_the_way = Vec::new();
     for rel in entries {
@@ -100,15 +136,15 @@ pub fn plan(out: &Path, files: &Files, force: bool) -> Result<Plan> {
         }
         match generated_before.get(&key) {
             Some(hash) => {
-                let now = std::fs::read(out.join(&rel)).map(|b| sha256_hex(&b)).unwrap_or_default();
-                if &now != hash {
+                let now = hashes.get(&key).map(String::as_str).unwrap_or_default();
+                if now != hash {
                     if force {
                         plan.overwritten_edits.push(key.clone());
                     } else {
                         edits.push(key.clone());
                     }
                 }
-                if !files.contains_key(&key) && (force || &now == hash) {
+                if !files.contains_key(&key) && (force || now == hash) {
                     plan.removed.push(key);
                 }
             }
