@@ -97,19 +97,17 @@ pub fn model_from_text(name: &str, text: &str, options: &mapping::Options) -> Re
     Ok(mapping::map(input, options)?)
 }
 
-/// Everything `convert` writes: the chart files plus the two reports. Both depend only on the
-/// model, so the report (a third of the work) is built beside the chart on a second thread.
+/// Everything `convert` writes: the chart files plus the two reports.
+///
+/// (Building the report on a second thread was tried: with a free core it saves a few
+/// milliseconds, but the second allocator heap touches about 8 MB more fresh memory, and on a
+/// busy machine the whole run got slower. See docs/performance.md.)
 pub fn chart_files(model: &model::Model, chart_version: &str) -> chart::Files {
-    let (mut files, (markdown, json)) = std::thread::scope(|s| {
-        let reports = s.spawn(|| {
-            // One report, two views.
-            let cats = report::categories::Categories::builtin();
-            let r = report::Report::build(model, &cats);
-            (report::markdown::render_report(&r, &cats), report::json::render_report(&r))
-        });
-        let files = chart::build(model, chart_version);
-        (files, reports.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
+    let mut files = chart::build(model, chart_version);
+    // One report, two views.
+    let cats = report::categories::Categories::builtin();
+    let r = report::Report::build(model, &cats);
+    let (markdown, json) = (report::markdown::render_report(&r, &cats), report::json::render_report(&r));
     files.insert("GAP_REPORT.md".into(), markdown);
     files.insert("gap-report.json".into(), json);
     files

@@ -74,22 +74,11 @@ pub fn run(a: &Args) -> Result<u8> {
     let output = a.output.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT));
     clowd2helm::chart::writer::check_target(&output)?;
     let (name, text) = read_template(a)?;
-    // Reading the folder that is there (hashing every generated file) needs nothing from the
-    // conversion: it runs beside it. Its errors count only once the input has proved good.
-    let (converted, scanned) = std::thread::scope(|s| {
-        let scan = s.spawn(|| manifest::scan(&output));
-        let converted = (|| {
-            let model = clowd2helm::model_from_text(&name, &text, &a.mapping.options()?)?;
-            let overlay = read_overrides(a.overrides.as_ref())?;
-            let files = regen::generate(&model, &a.chart_version, a.mapping.recorded(), overlay.as_ref())?;
-            Ok::<_, Error>((model, overlay, files))
-        })();
-        (converted, scan.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
-    let (model, overlay, files) = converted?;
-    let scanned = scanned?;
-    let previous = scanned.manifest.clone();
-    let plan = manifest::plan_scanned(&output, scanned, &files, a.force)?;
+    let model = clowd2helm::model_from_text(&name, &text, &a.mapping.options()?)?;
+    let overlay = read_overrides(a.overrides.as_ref())?;
+    let files = regen::generate(&model, &a.chart_version, a.mapping.recorded(), overlay.as_ref())?;
+    let previous = if output.is_dir() { manifest::Manifest::read(&output)? } else { None };
+    let plan = manifest::plan(&output, &files, a.force)?;
     clowd2helm::chart::writer::replace_dir(&output, &files, &plan.keep)?;
     let count = |o| model.findings.iter().filter(|f| f.outcome == o).count();
     let shown = std::fs::canonicalize(&output).unwrap_or(output.clone());

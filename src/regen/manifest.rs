@@ -68,21 +68,20 @@ pub struct Plan {
     pub overwritten_edits: Vec<String>,
 }
 
-/// What the output folder holds now. Reading it (every generated file is read and hashed to
-/// find hand edits) is the slow part of planning, and it needs nothing from the conversion, so
-/// `convert` runs it beside the conversion.
+/// What the output folder holds now: the reading part of planning (every generated file is
+/// read and hashed to find hand edits), apart from the deciding part.
 #[derive(Debug, Default)]
-pub struct Scan {
+struct Scan {
     exists: bool,
     /// The manifest of the chart already there, if any.
-    pub manifest: Option<Manifest>,
+    manifest: Option<Manifest>,
     entries: Vec<PathBuf>,
     /// sha256 now of each entry the manifest lists as generated.
     hashes: BTreeMap<String, String>,
 }
 
 /// Read `out`: its manifest, its entries, and the hash of each file the manifest lists.
-pub fn scan(out: &Path) -> Result<Scan> {
+fn scan(out: &Path) -> Result<Scan> {
     if !out.exists() {
         return Ok(Scan::default());
     }
@@ -96,11 +95,27 @@ pub fn scan(out: &Path) -> Result<Scan> {
         for rel in &entries {
             let key = rel.to_string_lossy().replace('\\', "/");
             if m.files.contains_key(&key) {
-                hashes.insert(key, std::fs::read(out.join(rel)).map(|b| sha256_hex(&b)).unwrap_or_default());
+                hashes.insert(key, hash_file(&out.join(rel)).unwrap_or_default());
             }
         }
     }
     Ok(Scan { exists: true, manifest, entries, hashes })
+}
+
+/// sha256 of a file, read in small pieces (no buffer as large as the file).
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = [0u8; 32 * 1024];
+    loop {
+        match f.read(&mut buf)? {
+            0 => break,
+            n => h.update(&buf[..n]),
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Decide what happens to `out`'s current content (see [`plan_scanned`]).
@@ -113,7 +128,7 @@ pub fn plan(out: &Path, files: &Files, force: bool) -> Result<Plan> {
 /// - a generated file edited by hand, unless `force` (which discards the edit);
 /// - a file of the user's where the chart puts one of its own, even with `force`: a file the
 ///   tool did not write is never overwritten or deleted.
-pub fn plan_scanned(out: &Path, scan: Scan, files: &Files, force: bool) -> Result<Plan> {
+fn plan_scanned(out: &Path, scan: Scan, files: &Files, force: bool) -> Result<Plan> {
     let mut plan = Plan::default();
     if !scan.exists {
         return Ok(plan);
