@@ -196,7 +196,7 @@ fn mutated_fixtures_never_panic() {
             .filter(|(_, b)| b.len() <= MAX_LEN)
             .collect()
     };
-    let good = read(&["fixtures"]);
+    let good = read(&["fixtures", "fixtures/realworld"]);
     let bad = read(&["fixtures/bad", REGRESSIONS]);
     assert!(good.len() >= 3 && bad.len() >= 25, "expected the repository's fixtures as seeds");
 

@@ -179,7 +179,7 @@ fn every_construct_chart_verifies_with_and_without_keda() {
     let (_dir, chart) = convert(&template);
     let off = verify(&template, &chart, &[]);
     assert_eq!(off.status.code(), Some(0), "{}", show(&off));
-    let on = verify(&template, &chart, &["--set", "autoscaling.keda.enabled=true"]);
+    let on = verify(&template, &chart, &["--set", "autoscaling.keda.enabled=true", "--set", "autoscaling.keda.prometheusServerAddress=http://prometheus:9090"]);
     assert_eq!(on.status.code(), Some(0), "{}", show(&on));
     // With KEDA on there is a ScaledObject more to compare, and the Deployment loses replicas.
     assert!(fidelity(&on).1 > fidelity(&off).1);

@@ -2,18 +2,52 @@
 //! owns escaping: literal text from the input never reaches Helm as template syntax.
 
 use crate::model::value::{GenRecipe, Generated};
-use crate::model::{Cond, Entry, Item, Part, Text, Val};
-use std::collections::BTreeSet;
+use crate::model::{Cond, Entry, Item, ParamType, ParamValue, Part, Text, Val};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// Names of parameters that must be set (required, no default): references go through `required`.
+/// Spells model values in Helm. The parameter sets say how each `parameters.<NAME>` is read.
 #[derive(Default)]
 pub struct Emitter {
+    /// Parameters that must be set (required, or no default): references go through `required`.
     pub required: BTreeSet<String>,
+    /// Parameters whose values are not strings (typed `${{X}}` defaults): in text they are
+    /// written as JSON, as OpenShift substitutes the parameter's text.
+    pub non_string: BTreeSet<String>,
+    /// `generate: expression` parameters: one value per render, used everywhere.
+    pub generated: BTreeMap<String, GeneratedParam>,
     /// Labels Helm adds to every `metadata.labels` map (outside selectors).
     pub helm_labels: Vec<(String, String)>,
     /// Prefix of the chart's named templates.
     pub chart_name: String,
+}
+
+/// Where a generated parameter's value is kept between upgrades, and how a new one is made.
+#[derive(Debug, Clone)]
+pub struct GeneratedParam {
+    /// The first template Secret (name, key) holding the parameter as a whole value; without
+    /// one the value lives for one render only.
+    pub home: Option<(Text, String)>,
+    pub recipe: GenRecipe,
+}
+
+impl Emitter {
+    /// Reads the parameter sets from the model's parameters.
+    pub fn with_parameters(mut self, params: &[ParamValue]) -> Emitter {
+        for p in params {
+            let name = &p.param.name;
+            if p.default.is_none() || (p.param.required && p.generator.is_none()) {
+                self.required.insert(name.clone());
+            }
+            if p.ty != ParamType::String {
+                self.non_string.insert(name.clone());
+            }
+            if let Some(recipe) = &p.generator {
+                self.generated.insert(name.clone(), GeneratedParam { home: p.generated_into.clone(), recipe: recipe.clone() });
+            }
+        }
+        self
+    }
 }
 
 /// Replace `{{` and `}}` so Helm prints them instead of executing them.
@@ -109,8 +143,12 @@ pub fn values_expr(path: &str) -> String {
 }
 
 impl Emitter {
+    /// The value of `parameters.<NAME>` with its own type (for `${{NAME}}`).
     pub fn param_expr(&self, name: &str) -> String {
-        let base = values_expr(&format!("parameters.{name}"));
+        let base = match self.generated.get(name) {
+            Some(g) => self.generated_text(name, g),
+            None => values_expr(&format!("parameters.{name}")),
+        };
         if self.required.contains(name) {
             format!("(required {} {base})", go_quote(&format!("parameter {name} is required: set parameters.{name}")))
         } else {
@@ -118,10 +156,29 @@ impl Emitter {
         }
     }
 
+    /// The parameter as text (for `${NAME}`): strings as they are, other values as JSON.
+    pub fn param_text_expr(&self, name: &str) -> String {
+        let e = self.param_expr(name);
+        if self.non_string.contains(name) {
+            format!("(include \"clowd2helm.text\" {e})")
+        } else {
+            e
+        }
+    }
+
+    /// The one generated value of a parameter in this render (a string).
+    fn generated_text(&self, name: &str, g: &GeneratedParam) -> String {
+        let (secret, key) = match &g.home {
+            Some((s, k)) => (self.text_expr(s), go_quote(k)),
+            None => ("\"\"".to_string(), "\"\"".to_string()),
+        };
+        format!("(include \"clowd2helm.generatedText\" (dict \"root\" $ \"param\" {} \"secret\" {secret} \"key\" {key} \"random\" ({})))", go_quote(name), random_expr(&g.recipe))
+    }
+
     fn part_expr(&self, p: &Part) -> String {
         match p {
             Part::Lit(s) => go_quote(s),
-            Part::Param(n) => self.param_expr(n),
+            Part::Param(n) => self.param_text_expr(n),
             Part::Value(v) => values_expr(v),
             Part::Namespace => "$.Release.Namespace".into(),
             Part::RequiredValue(v) => format!("(required {} {})", go_quote(&format!("set {v}")), values_expr(v)),
@@ -142,6 +199,7 @@ impl Emitter {
             Cond::Value(p) => values_expr(p),
             Cond::Not(inner) => format!("(not {})", self.cond_expr(inner)),
             Cond::And(list) => format!("(and {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
+            Cond::Or(list) => format!("(or {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
         }
     }
 
@@ -165,22 +223,22 @@ impl Emitter {
     }
 
     fn generated(&self, g: &Generated) -> String {
-        let random = match g.recipe {
-            GenRecipe::AlphaNum(n) => format!("randAlphaNum {n}"),
-            GenRecipe::Alpha(n) => format!("randAlpha {n}"),
-            GenRecipe::Numeric(n) => format!("randNumeric {n}"),
-            GenRecipe::Lower(n) => format!("randAlpha {n} | lower"),
-            GenRecipe::LowerAlphaNum(n) => format!("randAlphaNum {n} | lower"),
-            GenRecipe::LowerHex(n) => hex(n, false),
-            GenRecipe::UpperHex(n) => hex(n, true),
+        // A parameter's generated value is shared with every other use of the parameter.
+        let value = match g.param.as_deref().and_then(|p| self.generated.get(p).map(|gp| (p, gp))) {
+            Some((p, gp)) => self.generated_text(p, gp),
+            None => format!(
+                "(include \"clowd2helm.generatedText\" (dict \"root\" $ \"param\" {} \"secret\" {} \"key\" {} \"random\" ({})))",
+                go_quote(g.param.as_deref().unwrap_or("")),
+                self.text_expr(&g.secret),
+                go_quote(&g.key),
+                random_expr(&g.recipe)
+            ),
         };
-        format!(
-            "{{{{ include \"clowd2helm.generated\" (dict \"root\" $ \"param\" {} \"secret\" {} \"key\" {} \"b64\" {} \"random\" ({random})) }}}}",
-            go_quote(g.param.as_deref().unwrap_or("")),
-            self.text_expr(&g.secret),
-            go_quote(&g.key),
-            g.base64
-        )
+        if g.base64 {
+            format!("{{{{ {value} | b64enc | toJson }}}}")
+        } else {
+            format!("{{{{ {value} | toJson }}}}")
+        }
     }
 
     fn key(&self, k: &Text) -> String {
@@ -342,6 +400,19 @@ fn pad(out: &mut String, n: usize) {
 /// spaces that editors strip).
 fn block_ok(s: &str) -> bool {
     !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}') && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t') || l.starts_with('\t'))
+}
+
+/// A Sprig expression for a random string like OpenShift's generator makes.
+fn random_expr(recipe: &GenRecipe) -> String {
+    match *recipe {
+        GenRecipe::AlphaNum(n) => format!("randAlphaNum {n}"),
+        GenRecipe::Alpha(n) => format!("randAlpha {n}"),
+        GenRecipe::Numeric(n) => format!("randNumeric {n}"),
+        GenRecipe::Lower(n) => format!("randAlpha {n} | lower"),
+        GenRecipe::LowerAlphaNum(n) => format!("randAlphaNum {n} | lower"),
+        GenRecipe::LowerHex(n) => hex(n, false),
+        GenRecipe::UpperHex(n) => hex(n, true),
+    }
 }
 
 fn hex(n: usize, upper: bool) -> String {

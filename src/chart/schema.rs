@@ -1,30 +1,53 @@
-//! values.schema.json: every parameter typed, every values block described.
+//! values.schema.json: every parameter typed, every values block described. Every map is closed
+//! (`additionalProperties: false`), so a misspelt key fails the render instead of being ignored;
+//! only maps the model declares free-form (`ValuesNode::Open`) accept keys of the user's own.
 
-use crate::model::{Model, ValuesNode};
+use crate::model::{Model, ParamType, ParamValue, ValuesNode};
 use serde_json::{json, Map, Value as J};
 
+/// The schema of a default value: its type, objects closed to the keys they hold.
 fn infer(v: &J) -> J {
     match v {
         J::Null => json!({}),
         J::Bool(_) => json!({"type": "boolean"}),
         J::Number(n) if n.is_i64() || n.is_u64() => json!({"type": "integer"}),
         J::Number(_) => json!({"type": "number"}),
+        // `1200m`, `2Gi`: Kubernetes takes a quantity as a string or a number (`cpu: 2`).
+        J::String(q) if is_quantity(q) => json!({"type": ["string", "number"]}),
         J::String(_) => json!({"type": "string"}),
-        J::Array(_) => json!({"type": "array"}),
-        J::Object(o) => {
-            let props: Map<String, J> = o.iter().map(|(k, v)| (k.clone(), infer(v))).collect();
-            json!({"type": "object", "properties": props})
+        J::Array(a) => {
+            let mut s = json!({"type": "array"});
+            // Items are described when the default's items agree (a list of `{name: ...}`).
+            let mut schemas = a.iter().map(infer);
+            if let Some(first) = schemas.next()
+                && schemas.all(|s| s == first)
+            {
+                s["items"] = first;
+            }
+            s
         }
+        J::Object(o) => closed(o.iter().map(|(k, v)| (k.clone(), infer(v))).collect()),
     }
+}
+
+/// A Kubernetes resource quantity with a unit suffix (`300m`, `0.5Gi`, `1G`).
+fn is_quantity(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &s[digits.len()..];
+    const SUFFIXES: &[&str] = &["m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    SUFFIXES.contains(&suffix) && !digits.is_empty() && digits.parse::<f64>().is_ok_and(|n| n >= 0.0) && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+fn closed(props: Map<String, J>) -> J {
+    json!({"type": "object", "properties": props, "additionalProperties": false})
 }
 
 fn block(node: &ValuesNode, description: &str) -> J {
     let mut s = match node {
         ValuesNode::Leaf(v) => infer(v),
-        ValuesNode::Map(m) => {
-            let props: Map<String, J> = m.iter().map(|(k, c, v)| (k.clone(), block(v, c))).collect();
-            json!({"type": "object", "properties": props})
-        }
+        ValuesNode::Map(m) => closed(m.iter().map(|(k, c, v)| (k.clone(), block(v, c))).collect()),
+        ValuesNode::Open(J::Object(_)) => json!({"type": "object"}),
+        ValuesNode::Open(_) => json!({}),
     };
     if !description.is_empty() {
         s["description"] = J::String(description.to_string());
@@ -32,25 +55,40 @@ fn block(node: &ValuesNode, description: &str) -> J {
     s
 }
 
+/// One parameter: its type (none for a `null` default, which accepts anything) and, when
+/// OpenShift would refuse an empty value, a minimum length.
+fn parameter(p: &ParamValue) -> J {
+    let mut s = match p.ty {
+        ParamType::Any => json!({}),
+        ParamType::NumberOrString => json!({"type": ["string", "number"]}),
+        ty => json!({"type": ty.as_str()}),
+    };
+    if p.param.required && p.generator.is_none() && p.ty == ParamType::String {
+        s["minLength"] = J::from(1);
+    }
+    if let Some(d) = p.param.description.as_ref().or(p.param.display_name.as_ref()) {
+        s["description"] = J::String(d.clone());
+    }
+    s
+}
+
 pub fn values_schema(model: &Model) -> String {
-    let mut params = Map::new();
-    for p in &model.parameters {
-        let mut s = json!({"type": p.ty.as_str()});
-        if let Some(d) = p.param.description.as_ref().or(p.param.display_name.as_ref()) {
-            s["description"] = J::String(d.clone());
-        }
-        params.insert(p.param.name.clone(), s);
+    let params: Map<String, J> = model.parameters.iter().map(|p| (p.param.name.clone(), parameter(p))).collect();
+    // Every parameter must be present: values.yaml holds each default, so only a missing
+    // required value, or a `null` from the user (Helm then drops the key), is refused — with
+    // the names of all such parameters in one message.
+    let required: Vec<J> = model.parameters.iter().map(|p| J::String(p.param.name.clone())).collect();
+    let mut block_of_parameters = json!({
+        "type": "object",
+        "description": "Template parameters under their original names.",
+        "additionalProperties": false,
+        "properties": params,
+    });
+    if !required.is_empty() {
+        block_of_parameters["required"] = J::Array(required);
     }
     let mut props = Map::new();
-    props.insert(
-        "parameters".into(),
-        json!({
-            "type": "object",
-            "description": "Template parameters under their original names.",
-            "additionalProperties": false,
-            "properties": params,
-        }),
-    );
+    props.insert("parameters".into(), block_of_parameters);
     for b in &model.values {
         props.insert(b.key.clone(), block(&b.value, &b.comment));
     }
@@ -58,9 +96,40 @@ pub fn values_schema(model: &Model) -> String {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": format!("Values of the {} chart (generated by clowd2helm)", model.chart_name),
         "type": "object",
+        "additionalProperties": false,
+        "required": ["parameters"],
         "properties": props,
     });
     let mut s = serde_json::to_string_pretty(&schema).expect("schema serializes");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_are_closed_unless_declared_open() {
+        let strict = block(&ValuesNode::map(vec![("bundled", "", ValuesNode::leaf(json!({"enabled": true})))]), "");
+        assert_eq!(strict["additionalProperties"], json!(false));
+        assert_eq!(strict["properties"]["bundled"]["additionalProperties"], json!(false), "objects inside a leaf are closed too");
+        let open = block(&ValuesNode::open(json!({})), "user env");
+        assert_eq!(open, json!({"type": "object", "description": "user env"}));
+    }
+
+    #[test]
+    fn quantities_accept_numbers() {
+        assert_eq!(infer(&json!("300m"))["type"], json!(["string", "number"]));
+        assert_eq!(infer(&json!("0.5Gi"))["type"], json!(["string", "number"]));
+        assert_eq!(infer(&json!("5432"))["type"], json!("string"), "a number-looking string without a unit stays a string");
+        assert_eq!(infer(&json!("15s"))["type"], json!("string"));
+    }
+
+    #[test]
+    fn list_items_are_described_when_they_agree() {
+        assert_eq!(infer(&json!([{"name": "a"}, {"name": "b"}]))["items"]["properties"]["name"], json!({"type": "string"}));
+        assert!(infer(&json!([1, "a"])).get("items").is_none());
+        assert!(infer(&json!([])).get("items").is_none());
+    }
 }

@@ -24,6 +24,9 @@ pub struct MappingArgs {
     /// Profile name (koku, generic) or a profile file; default: chosen by ClowdApp name.
     #[arg(long)]
     pub profile: Option<String>,
+    /// Report ClowdApp fields clowd2helm does not know, and ignore them, instead of stopping.
+    #[arg(long)]
+    pub allow_unknown_fields: bool,
 }
 
 impl MappingArgs {
@@ -42,6 +45,7 @@ impl MappingArgs {
                 Mode::Cdappconfig => ConfigMode::Cdappconfig,
             }),
             profile: self.profile.clone(),
+            allow_unknown_fields: self.allow_unknown_fields,
         })
     }
 
@@ -56,6 +60,9 @@ impl MappingArgs {
         }
         if let Some(p) = &self.profile {
             m.insert("profile".into(), p.clone());
+        }
+        if self.allow_unknown_fields {
+            m.insert("allow-unknown-fields".into(), "true".into());
         }
         m
     }

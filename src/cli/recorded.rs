@@ -29,6 +29,10 @@ pub fn mapping_options(given: &MappingArgs, manifest: Option<&Manifest>) -> (Map
         used.push(format!("profile {p}"));
         m.profile = Some(p);
     }
+    if !m.allow_unknown_fields && recorded("allow-unknown-fields").as_deref() == Some("true") {
+        m.allow_unknown_fields = true;
+        used.push("allow-unknown-fields".into());
+    }
     if m.environment.is_none()
         && let Some(e) = recorded("environment").map(PathBuf::from)
     {

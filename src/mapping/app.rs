@@ -60,6 +60,7 @@ pub fn map_app(ctx: &mut Ctx, app: &ClowdApp, cjis: &[JobInvocation], model: &mu
             file: format!("serviceaccount-{}-app.yaml", app.name),
             body: service_account(&Text::lit(format!("{}-app", app.name)), &meta.labels),
             when: None,
+            infra: false,
         });
     }
     if let Some(n) = &app.env_name {

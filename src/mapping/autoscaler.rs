@@ -6,7 +6,7 @@ use crate::model::{Autoscaler, Outcome, Part, Text, Val};
 use crate::source::clowdapp::{ClowdApp, Deployment};
 use crate::source::template::err;
 
-pub fn map_autoscaler(ctx: &mut Ctx, _app: &ClowdApp, dep: &Deployment, full: &str, labels: &[(String, Val)]) -> Result<Option<Autoscaler>, InputError> {
+pub fn map_autoscaler(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, full: &str, labels: &[(String, Val)]) -> Result<Option<Autoscaler>, InputError> {
     let _ = labels;
     let target = format!("Deployment/{full}");
     if (dep.auto_scaler.is_some() || dep.auto_scaler_simple.is_some()) && !ctx.env.autoscaler_enabled {
@@ -58,15 +58,19 @@ pub fn map_autoscaler(ctx: &mut Ctx, _app: &ClowdApp, dep: &Deployment, full: &s
         match t.get("type").and_then(|n| n.as_str()) {
             Some("prometheus") => {
                 if let Some(md) = tv.get_mut("metadata") {
-                    md.set("serverAddress", Val::Str(Text::value("autoscaling.keda.prometheusServerAddress")));
+                    // Rendering fails, naming the value, when KEDA is on and the address is unset.
+                    md.set("serverAddress", Val::Str(Text(vec![Part::RequiredValue("autoscaling.keda.prometheusServerAddress".into())])));
                 }
                 ctx.find("autoscaler.keda-prometheus", Outcome::NeedsInput, t.pos, format!("ScaledObject/{full}:triggers"), "Clowder filled the Prometheus trigger's serverAddress from the environment; the chart takes it from autoscaling.keda.prometheusServerAddress", Some("set autoscaling.keda.prometheusServerAddress to your Prometheus URL"));
             }
             Some("kafka") => {
                 if let Some(Val::Map(md)) = tv.get_mut("metadata") {
-                    let sasl = crate::model::Cond::value("kafka.sasl.mechanism");
+                    let bundled = crate::model::Cond::value("kafka.bundled.enabled");
+                    let sasl = crate::model::Cond::And(vec![bundled.clone().negated(), crate::model::Cond::value("kafka.sasl.mechanism")]);
                     md.retain(|e| !matches!(e.key.as_literal().as_deref(), Some("bootstrapServers" | "sasl" | "tls")));
-                    md.push(crate::model::Entry { key: Text::lit("bootstrapServers"), val: Val::Str(Text(vec![Part::Value("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())])), when: None });
+                    let external = Val::Str(Text(vec![Part::RequiredValue("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())]));
+                    let servers = Val::If(bundled, Box::new(Val::str(format!("{}-kafka:9092", app.name))), Box::new(external));
+                    md.push(crate::model::Entry { key: Text::lit("bootstrapServers"), val: servers, when: None });
                     // Clowder adds the SASL mechanism and TLS when the broker uses SASL.
                     md.push(crate::model::Entry { key: Text::lit("sasl"), val: Val::Str(Text::value("kafka.sasl.mechanism")), when: Some(sasl.clone()) });
                     md.push(crate::model::Entry { key: Text::lit("tls"), val: Val::str("enable"), when: Some(sasl) });

@@ -3,7 +3,7 @@
 
 use super::profile::EnvSpec;
 use crate::model::workload::EnvValue;
-use crate::model::{Cond, Text};
+use crate::model::{Cond, Text, Val};
 use std::collections::BTreeMap;
 
 /// A connection setting: its value, and the condition under which it exists at all.
@@ -11,6 +11,32 @@ use std::collections::BTreeMap;
 pub struct Setting {
     pub value: EnvValue,
     pub when: Option<Cond>,
+    /// A file the value points at, mounted into every container that receives the setting.
+    pub mount: Option<Mount>,
+    /// A values path that only this setting reads: removed from values.yaml when the app's
+    /// profile does not use the setting, so that no value exists that reaches no pod.
+    pub only_value: Option<&'static str>,
+}
+
+/// A volume and where containers mount it, both present only under the setting's condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mount {
+    pub volume: Val,
+    pub mount: Val,
+}
+
+impl Setting {
+    pub fn new(value: EnvValue, when: Option<Cond>) -> Setting {
+        Setting { value, when, mount: None, only_value: None }
+    }
+    pub fn mounting(mut self, mount: Mount) -> Setting {
+        self.mount = Some(mount);
+        self
+    }
+    pub fn only(mut self, path: &'static str) -> Setting {
+        self.only_value = Some(path);
+        self
+    }
 }
 
 pub type Settings = BTreeMap<&'static str, Setting>;

@@ -152,6 +152,7 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
             containers: vec![main],
             init_containers,
             volumes,
+            conditional_volumes: Vec::new(),
             volume_sources: pod::volume_sources(ctx, &dep.pod_spec),
             termination_grace_period_seconds: tgps,
             tolerations,
@@ -166,5 +167,6 @@ pub fn map_deployment(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, meta: &Ap
         cron: None,
         job: None,
         file: super::workload_file(ctx, "deployment", &app.name, &dep.name),
+        when: None,
     })
 }

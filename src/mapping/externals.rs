@@ -106,7 +106,7 @@ fn each_site(w: &mut Workload, f: &mut dyn FnMut(Site)) {
 }
 
 /// A name as alternatives under conditions: `If(c, a, b)` is `a` when `c`, else `b`.
-fn alternatives(v: &Val, when: Option<Cond>, out: &mut Vec<(Option<Cond>, Text)>) {
+pub fn alternatives(v: &Val, when: Option<Cond>, out: &mut Vec<(Option<Cond>, Text)>) {
     match v {
         Val::If(c, a, b) => {
             alternatives(a, and(when.clone(), Some(c.clone())), out);
@@ -119,14 +119,7 @@ fn alternatives(v: &Val, when: Option<Cond>, out: &mut Vec<(Option<Cond>, Text)>
 }
 
 fn and(a: Option<Cond>, b: Option<Cond>) -> Option<Cond> {
-    match (a, b) {
-        (None, x) | (x, None) => x,
-        (Some(Cond::And(mut v)), Some(b)) => {
-            v.push(b);
-            Some(Cond::And(v))
-        }
-        (Some(a), Some(b)) => Some(Cond::And(vec![a, b])),
-    }
+    Cond::and(a, b)
 }
 
 /// Does `needed` (the condition a reference exists under) imply `created` (the condition the
@@ -296,14 +289,15 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
                 entry.push((
                     data,
                     format!("Content when `create` is true: key → value{}.", if x.kind == Kind::Secret { " (never commit real credentials; prefer an existing Secret)" } else { "" }),
-                    ValuesNode::Map(x.keys.iter().map(|k| (k.clone(), String::new(), ValuesNode::leaf(""))).collect()),
+                    // Open: the object may need keys the pods do not read (values.schema.json).
+                    ValuesNode::open(serde_json::Value::Object(x.keys.iter().map(|k| (k.clone(), serde_json::Value::from(""))).collect())),
                 ));
                 let body = Val::map()
                     .with("apiVersion", Val::str("v1"))
                     .with("kind", Val::str(x.kind.as_str()))
                     .with("metadata", Val::map().with("name", if literal { Val::Str(Text::value(format!("{base}.name"))) } else { Val::Str(x.name.clone()) }).with("labels", label_map(&[("app".into(), Val::str(model.apps.first().cloned().unwrap_or_default()))])).build());
                 let body = if x.kind == Kind::Secret { body.with("type", Val::str("Opaque")) } else { body };
-                model.extra.push(ExtraObject { file: file.into(), body: body.with(data, Val::ValueRef(format!("{base}.{data}"))).build(), when: Some(Cond::value(&format!("{base}.create"))) });
+                model.extra.push(ExtraObject { file: file.into(), body: body.with(data, Val::ValueRef(format!("{base}.{data}"))).build(), when: Some(Cond::value(&format!("{base}.create"))), infra: false });
             }
             Kind::Claim => {
                 entry.push(("size", "Requested size when `create` is true.".into(), ValuesNode::leaf("1Gi")));
@@ -320,7 +314,7 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
                     .with("metadata", Val::map().with("name", if literal { Val::Str(Text::value(format!("{base}.name"))) } else { Val::Str(x.name.clone()) }).build())
                     .with("spec", spec)
                     .build();
-                model.extra.push(ExtraObject { file: file.into(), body, when: Some(Cond::value(&format!("{base}.create"))) });
+                model.extra.push(ExtraObject { file: file.into(), body, when: Some(Cond::value(&format!("{base}.create"))), infra: false });
             }
         }
         blocks.entry(x.kind).or_default().push((x.key.clone(), format!("{} `{shown}`: read by {} but not defined in the template.", x.kind.as_str(), count(x.used_by.len(), "workload")), ValuesNode::Map(entry.into_iter().map(|(k, c, v)| (k.to_string(), c, v)).collect())));

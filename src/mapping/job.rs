@@ -132,6 +132,7 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             containers: vec![main],
             init_containers,
             volumes: pod::volumes(ctx, &job.pod_spec, true)?,
+            conditional_volumes: Vec::new(),
             volume_sources: pod::volume_sources(ctx, &job.pod_spec),
             termination_grace_period_seconds: Some(Val::Int(30)),
             tolerations,
@@ -171,6 +172,7 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
             containers: vec![main],
             init_containers,
             volumes: pod::volumes(ctx, &job.pod_spec, false)?,
+            conditional_volumes: Vec::new(),
             volume_sources: pod::volume_sources(ctx, &job.pod_spec),
             termination_grace_period_seconds: None,
             tolerations,
@@ -218,5 +220,6 @@ fn build(ctx: &mut Ctx, app: &ClowdApp, job: &Job, invoked_by: &[&JobInvocation]
         cron,
         job: Some(job_spec),
         file: super::workload_file(ctx, if scheduled { "cronjob" } else { "job" }, &app.name, &stem),
+        when: None,
     })
 }

@@ -2,13 +2,17 @@
 //! `reference/clowder-semantics.md`.
 
 pub mod app;
+pub mod app_env;
 pub mod autoscaler;
+pub mod components;
 pub mod config;
 pub mod connections;
 pub mod deployment;
 pub mod environment;
 pub mod externals;
+pub mod install_order;
 pub mod job;
+pub mod layers;
 pub mod objects;
 pub mod params;
 pub mod pod;
@@ -37,11 +41,13 @@ pub struct Options {
     pub config_mode: Option<ConfigMode>,
     /// `--profile NAME|FILE`; None selects by ClowdApp name.
     pub profile: Option<String>,
+    /// Unknown ClowdApp fields become findings instead of errors.
+    pub allow_unknown_fields: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { environment: Environment::builtin(), config_mode: None, profile: None }
+        Options { environment: Environment::builtin(), config_mode: None, profile: None, allow_unknown_fields: false }
     }
 }
 
@@ -152,6 +158,7 @@ pub fn cond_keda() -> Cond {
 
 /// Run every mapping step.
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
+    input.allow_unknown_fields = options.allow_unknown_fields;
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
     let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone() };
     let mut model = Model {
@@ -167,6 +174,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
         values: Vec::new(),
         infrastructure: Vec::new(),
         externals: Vec::new(),
+        layers: Vec::new(),
         config_files: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
@@ -177,9 +185,17 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     }
     objects::map_objects(&mut ctx, &mut model)?;
     externals::resolve(&mut ctx, &mut model);
+    install_order::apply(&mut ctx, &mut model);
+    components::apply(&ctx, &mut model);
     check_collisions(&ctx, &model)?;
     params::map_parameters(&mut ctx, &mut model)?;
     app::values_blocks(&ctx, &mut model);
+    // Layers fit the finished values.
+    let mapped: Vec<&crate::source::clowdapp::ClowdApp> = apps.iter().filter(|a| model.workloads.iter().any(|w| w.app == a.name)).collect();
+    for app in mapped {
+        let (profile, _) = profile::select(options.profile.as_deref(), &app.name)?;
+        layers::apply(&mut ctx, &profile, app.pos, &mut model);
+    }
     model.findings = ctx.findings.list;
     Ok(model)
 }

@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 const INT_KEYS: &[&str] = &["replicas", "minReplicas", "minReplicaCount", "maxReplicaCount", "version", "partitions", "port", "containerPort", "targetPort", "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds", "parallelism", "completions", "activeDeadlineSeconds", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "pollingInterval", "cooldownPeriod", "min", "max", "defaultMode", "scaleAtUtilization", "minAvailable", "maxUnavailable"];
 const BOOL_KEYS: &[&str] = &["enabled", "optional", "readOnly", "suspend", "inMemoryDb", "featureFlags", "disabled", "sessionAffinity", "h2cEnabled", "tls"];
 
+/// Keys whose values Kubernetes takes as a number or a string (quantities, int-or-string).
+const NUMBER_OR_STRING_KEYS: &[&str] = &["cpu", "memory", "storage", "ephemeral-storage", "maxUnavailable", "maxSurge", "minAvailable", "targetPort"];
+
 #[derive(Default)]
 struct Usage {
     typed_keys: BTreeMap<String, Vec<String>>,
@@ -85,9 +88,23 @@ fn walk_workload(w: &Workload, u: &mut Usage) {
     }
 }
 
-/// What `${{X}}` with this default becomes (OpenShift parses it as JSON).
+/// What `${{X}}` with this default becomes: OpenShift parses the value as JSON, and a value
+/// that is not JSON (`abc`, `True`, `007`, empty) stays a string.
 pub fn typed_default(default: &str) -> Option<J> {
     serde_json::from_str::<J>(default).ok()
+}
+
+/// The schema type of a JSON value.
+fn json_type(v: &J) -> ParamType {
+    match v {
+        J::Number(n) if n.is_i64() || n.is_u64() => ParamType::Integer,
+        J::Number(_) => ParamType::Number,
+        J::Bool(_) => ParamType::Boolean,
+        J::String(_) => ParamType::String,
+        J::Array(_) => ParamType::Array,
+        J::Object(_) => ParamType::Object,
+        J::Null => ParamType::Any,
+    }
 }
 
 pub fn map_parameters(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError> {
@@ -103,43 +120,60 @@ pub fn map_parameters(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError
     }
     for p in &ctx.input.parameters {
         let keys = u.typed_keys.get(&p.name);
-        let typed = keys.is_some();
+        let typed = keys.is_some() || ctx.input.typed_refs.contains(&p.name);
         let raw = p.value.clone().unwrap_or_default();
-        let parsed = if typed && !raw.is_empty() { typed_default(&raw) } else { None };
-        let from_usage = || {
+        let target = format!("values.yaml:parameters.{}", p.name);
+        // Only a typed use makes the JSON value count; `${X}` always substitutes text.
+        let (ty, default) = if !typed || p.generate_from.is_some() {
+            (ParamType::String, Some(J::String(raw.clone())))
+        } else if raw.is_empty() {
+            // OpenShift substitutes "" (a string); where the key wants a number or a boolean
+            // that is an invalid object, so the chart asks for a value instead.
             let ks = keys.map(|k| k.as_slice()).unwrap_or(&[]);
-            if ks.iter().any(|k| INT_KEYS.contains(&k.as_str())) {
+            let ty = if ks.iter().any(|k| INT_KEYS.contains(&k.as_str())) {
                 ParamType::Integer
             } else if ks.iter().any(|k| BOOL_KEYS.contains(&k.as_str())) {
                 ParamType::Boolean
             } else {
                 ParamType::String
+            };
+            if ty == ParamType::String {
+                (ty, Some(J::String(String::new())))
+            } else {
+                if !p.needs_value() {
+                    ctx.find("parameter.typed-no-default", Outcome::NeedsInput, p.pos, target.clone(), format!("`${{{{{}}}}}` has no default, so OpenShift would substitute an empty string where Kubernetes expects {} {}: the chart asks for a value instead", p.name, if ty == ParamType::Integer { "an" } else { "a" }, ty.as_str()), Some(&format!("set parameters.{} in your values file", p.name)));
+                }
+                (ty, None)
+            }
+        } else {
+            match typed_default(&raw) {
+                Some(j) => (json_type(&j), Some(j)),
+                None => {
+                    ctx.find("parameter.typed-string", Outcome::Translated, p.pos, target.clone(), format!("`${{{{{}}}}}`'s default `{raw}` is not JSON, so OpenShift substitutes it as a string; so does the chart", p.name), None);
+                    (ParamType::String, Some(J::String(raw.clone())))
+                }
             }
         };
-        let (ty, default) = match (&parsed, typed) {
-            (Some(J::Number(n)), _) if n.is_i64() || n.is_u64() => (ParamType::Integer, Some(J::Number(n.clone()))),
-            (Some(J::Number(n)), _) => (ParamType::Number, Some(J::Number(n.clone()))),
-            (Some(J::Bool(b)), _) => (ParamType::Boolean, Some(J::Bool(*b))),
-            (_, true) if raw.is_empty() => (from_usage(), None),
-            _ => (ParamType::String, Some(J::String(raw.clone()))),
+        // `cpu: ${{CPU_LIMIT}}` with default "1": "500m" is as good a value as 2.
+        let ty = match ty {
+            ParamType::Integer | ParamType::Number | ParamType::String if keys.is_some_and(|ks| ks.iter().any(|k| NUMBER_OR_STRING_KEYS.contains(&k.as_str()))) => ParamType::NumberOrString,
+            ty => ty,
         };
         let generated_into = u.generated.get(&p.name).cloned();
+        let generator = p.generate_from.as_deref().map(|from| super::objects::recipe(from).0);
         let default = if p.generate_from.is_some() {
             if generated_into.is_none() {
-                ctx.find("parameter.generated-elsewhere", Outcome::NeedsInput, p.pos, format!("values.yaml:parameters.{}", p.name), format!("parameter `{}` is generated by OpenShift but not used as a whole Secret value, so the chart cannot generate it once and keep it", p.name), Some(&format!("set parameters.{} at install time", p.name)));
+                ctx.find("parameter.generated-elsewhere", Outcome::NeedsInput, p.pos, target.clone(), format!("parameter `{}` is generated by OpenShift but no Secret of the template holds it, so the chart cannot keep it: it generates one value per render (the same in every place it is used), a new one on every upgrade", p.name), Some(&format!("set parameters.{} to keep the value stable across upgrades", p.name)));
             }
-            // Never write a secret literal: empty means "generate" (or "required" if not generated).
+            // Never write a secret literal: empty means "generate".
             Some(J::String(String::new()))
         } else if p.needs_value() {
-            ctx.find("parameter.required", Outcome::NeedsInput, p.pos, format!("values.yaml:parameters.{}", p.name), format!("parameter `{}` is required and has no default: rendering fails until it is set", p.name), Some(&format!("set parameters.{} in your values file", p.name)));
+            ctx.find("parameter.required", Outcome::NeedsInput, p.pos, target.clone(), format!("parameter `{}` is required and has no default: rendering fails until it is set", p.name), Some(&format!("set parameters.{} in your values file", p.name)));
             None
         } else {
             default
         };
-        if typed && parsed.is_none() && !raw.is_empty() {
-            ctx.find("parameter.typed-string", Outcome::Translated, p.pos, format!("values.yaml:parameters.{}", p.name), format!("`${{{{{}}}}}`'s default `{raw}` is not JSON, so OpenShift substitutes it as a string; so does the chart", p.name), None);
-        }
-        model.parameters.push(ParamValue { param: p.clone(), ty, typed, generated_into, default });
+        model.parameters.push(ParamValue { param: p.clone(), ty, typed, generated_into, generator, default });
     }
     if let Some(tag) = ["IMAGE_TAG", "APP_IMAGE_TAG"].iter().find_map(|n| ctx.input.parameter(n)) {
         model.app_version = tag.value.clone().filter(|v| !v.is_empty());

@@ -185,10 +185,12 @@ pub fn main_container(ctx: &mut Ctx, spec: &PodSpec, name: Text, target: &str) -
         liveness_probe: None,
         readiness_probe: None,
         volume_mounts: spec.volume_mounts.iter().map(|n| ctx.val(n)).collect::<Result<_, _>>()?,
+        conditional_mounts: Vec::new(),
         lifecycle: None,
         image_pull_policy: "IfNotPresent",
         restart_policy: None,
         inherits_env: false,
+        when: None,
     })
 }
 
@@ -224,10 +226,12 @@ pub fn init_containers(ctx: &mut Ctx, spec: &PodSpec, main: &Container, pod_name
             liveness_probe: None,
             readiness_probe: None,
             volume_mounts: main.volume_mounts.clone(),
+            conditional_mounts: main.conditional_mounts.clone(),
             lifecycle: None,
             image_pull_policy: main.image_pull_policy,
             restart_policy: None,
             inherits_env: ic.inherit_env,
+            when: None,
         });
         ctx.find("pod.init-container", Outcome::Translated, ic.pos, format!("{}:initContainers", pod_name.display()), format!("init container rendered with the main container's resources and volume mounts{}", if ic.inherit_env { " and its env (inheritEnv)" } else { "" }), None);
     }

@@ -33,6 +33,16 @@ pub struct Profile {
     pub app_ports: BTreeMap<String, i64>,
     #[serde(default)]
     pub providers: Providers,
+    /// Env vars that are settings of the whole app (values `appEnv.<NAME>`), with a description.
+    #[serde(default)]
+    pub app_env: BTreeMap<String, String>,
+    /// Named values layers (`standalone`), each written to its own values file.
+    #[serde(default)]
+    pub layers: BTreeMap<String, Layer>,
+    /// Components that cannot run without a provider (`kafka: [listener]`): rendered only when
+    /// the provider is bundled or external.
+    #[serde(default)]
+    pub requires: BTreeMap<String, Vec<String>>,
     /// Where it was read from (file path or `built-in`).
     #[serde(skip)]
     pub origin: String,
@@ -40,6 +50,18 @@ pub struct Profile {
 
 fn default_mode() -> String {
     "env".into()
+}
+
+/// A set of values for one way of installing the chart (docs/profiles.md, "Layers").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Layer {
+    /// File name beside values.yaml; default `values-<layer>.yaml`.
+    pub file: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Values, as in a values file.
+    pub values: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]

@@ -73,6 +73,7 @@ impl Eval {
             Cond::Value(p) => truthy(self.value(p)),
             Cond::Not(c) => !self.cond(c),
             Cond::And(cs) => cs.iter().all(|c| self.cond(c)),
+            Cond::Or(cs) => cs.iter().any(|c| self.cond(c)),
         }
     }
 

@@ -39,6 +39,10 @@ fn resources(r: &Resources) -> Val {
     Val::map().non_empty("limits", label_map(&r.limits)).non_empty("requests", label_map(&r.requests)).build()
 }
 
+fn with_conditional(always: &[Val], conditional: &[Item]) -> Val {
+    Val::Seq(always.iter().map(|v| Item { val: v.clone(), when: None }).chain(conditional.iter().cloned()).collect())
+}
+
 pub fn container(c: &Container) -> Val {
     let ports = Val::seq(c.ports.iter().map(|p| Val::map().with("name", Val::str(&p.name)).with("containerPort", p.port.clone()).with("protocol", Val::str("TCP")).build()));
     Val::map()
@@ -51,7 +55,7 @@ pub fn container(c: &Container) -> Val {
         .with("resources", resources(&c.resources))
         .opt("livenessProbe", c.liveness_probe.clone())
         .opt("readinessProbe", c.readiness_probe.clone())
-        .non_empty("volumeMounts", Val::seq(c.volume_mounts.clone()))
+        .non_empty("volumeMounts", with_conditional(&c.volume_mounts, &c.conditional_mounts))
         .opt("lifecycle", c.lifecycle.clone())
         .with("imagePullPolicy", Val::str(c.image_pull_policy))
         .opt("restartPolicy", c.restart_policy.map(Val::str))
@@ -81,9 +85,9 @@ pub fn pod_template(p: &Pod) -> Val {
         .opt("terminationGracePeriodSeconds", p.termination_grace_period_seconds.clone())
         .non_empty("tolerations", Val::seq(p.tolerations.clone()))
         .opt("affinity", p.anti_affinity.then(|| anti_affinity(&p.labels)))
-        .non_empty("initContainers", Val::seq(p.init_containers.iter().map(container)))
+        .non_empty("initContainers", Val::Seq(p.init_containers.iter().map(|c| Item { val: container(c), when: c.when.clone() }).collect()))
         .with("containers", Val::seq(p.containers.iter().map(container)))
-        .non_empty("volumes", Val::seq(p.volumes.clone()))
+        .non_empty("volumes", with_conditional(&p.volumes, &p.conditional_volumes))
         .build();
     Val::map()
         .with("metadata", Val::map().non_empty("labels", label_map(&p.labels)).non_empty("annotations", text_map(&p.annotations)).build())
@@ -102,7 +106,18 @@ fn obj(api: &str, kind: &str, metadata: Val) -> super::value::MapBuilder {
     Val::map().with("apiVersion", Val::str(api)).with("kind", Val::str(kind)).with("metadata", metadata)
 }
 
+/// Every object of a workload, each rendered only when the workload is (`components.<key>`).
 pub fn workload_objects(w: &Workload) -> Vec<K8sObject> {
+    let mut out = objects_of(w);
+    if w.when.is_some() {
+        for o in out.iter_mut() {
+            o.when = Cond::and(w.when.clone(), o.when.take());
+        }
+    }
+    out
+}
+
+fn objects_of(w: &Workload) -> Vec<K8sObject> {
     let mut out = Vec::new();
     match w.kind {
         WorkloadKind::Deployment => {
@@ -201,7 +216,9 @@ pub fn workload_objects(w: &Workload) -> Vec<K8sObject> {
             let j = w.job.as_ref().expect("job spec");
             let mut annotations = w.annotations.clone();
             if let Some(events) = &j.hook {
-                annotations.push((Text::lit("helm.sh/hook"), Val::str(events)));
+                // In an ordered install the job runs before the release's pods (docs/standalone.md).
+                let ordered = Val::If(Cond::value(super::ORDERED), Box::new(Val::str(super::ORDERED_EVENTS)), Box::new(Val::str(events)));
+                annotations.push((Text::lit("helm.sh/hook"), ordered));
                 annotations.push((Text::lit("helm.sh/hook-weight"), Val::str("0")));
                 annotations.push((Text::lit("helm.sh/hook-delete-policy"), Val::str("before-hook-creation")));
             }

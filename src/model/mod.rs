@@ -13,6 +13,12 @@ pub use value::{Cond, Entry, Item, Part, Text, Val};
 
 pub use workload::*;
 
+/// The value that turns on an ordered install: invoked jobs and what they need become
+/// pre-install hooks, so migrations finish before any app pod starts (docs/standalone.md).
+pub const ORDERED: &str = "install.ordered";
+/// Hook events of an ordered install.
+pub const ORDERED_EVENTS: &str = "pre-install,pre-upgrade";
+
 /// How a parameter's value is typed in values.yaml and values.schema.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamType {
@@ -20,6 +26,14 @@ pub enum ParamType {
     Integer,
     Number,
     Boolean,
+    /// A `${{X}}` default that is a JSON array / object.
+    Array,
+    Object,
+    /// A `${{X}}` default of JSON `null`: any value is accepted.
+    Any,
+    /// A `${{X}}` used where Kubernetes takes a number or a string (a quantity such as `cpu`,
+    /// `maxUnavailable`): `2` and `"500m"` are both values.
+    NumberOrString,
 }
 
 impl ParamType {
@@ -29,6 +43,10 @@ impl ParamType {
             ParamType::Integer => "integer",
             ParamType::Number => "number",
             ParamType::Boolean => "boolean",
+            ParamType::Array => "array",
+            ParamType::Object => "object",
+            ParamType::Any => "any",
+            ParamType::NumberOrString => "number-or-string",
         }
     }
 }
@@ -42,6 +60,8 @@ pub struct ParamValue {
     pub typed: bool,
     /// Generated into this Secret (name, key) when not set.
     pub generated_into: Option<(Text, String)>,
+    /// How the chart generates it (`generate: expression` parameters only).
+    pub generator: Option<value::GenRecipe>,
     /// Value written to values.yaml (None = empty / required).
     pub default: Option<serde_json::Value>,
 }
@@ -55,10 +75,16 @@ pub struct ValuesBlock {
 }
 
 /// A node of values.yaml with optional helm-docs comments.
+///
+/// values.schema.json is strict: a `Map`, and an object inside a `Leaf`, accept only the keys
+/// they hold, so a misspelt key fails the render. A map the user fills with keys of their own
+/// (env vars, Secret data, labels) must be declared `Open`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValuesNode {
     Leaf(serde_json::Value),
     Map(Vec<(String, String, ValuesNode)>),
+    /// A free-form map: any key is accepted; the value is its default (usually `{}`).
+    Open(serde_json::Value),
 }
 
 impl ValuesNode {
@@ -68,10 +94,14 @@ impl ValuesNode {
     pub fn leaf(v: impl Into<serde_json::Value>) -> ValuesNode {
         ValuesNode::Leaf(v.into())
     }
+    /// A free-form map with this default (`json!({})` for an empty one).
+    pub fn open(v: serde_json::Value) -> ValuesNode {
+        ValuesNode::Open(v)
+    }
     /// The plain JSON view (for evaluation and the schema).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            ValuesNode::Leaf(v) => v.clone(),
+            ValuesNode::Leaf(v) | ValuesNode::Open(v) => v.clone(),
             ValuesNode::Map(m) => serde_json::Value::Object(m.iter().map(|(k, _, v)| (k.clone(), v.to_json())).collect()),
         }
     }
@@ -83,6 +113,9 @@ pub struct ExtraObject {
     pub file: String,
     pub body: Val,
     pub when: Option<Cond>,
+    /// Part of a bundled service (database, cache, Kafka, object store, their set-up jobs): in an
+    /// ordered install it becomes a pre-install hook.
+    pub infra: bool,
 }
 
 /// Everything the chart stage needs, and everything the report describes.
@@ -104,6 +137,8 @@ pub struct Model {
     pub infrastructure: Vec<InfraNeed>,
     /// Objects pods read that the release does not create (install closure).
     pub externals: Vec<External>,
+    /// Values files written beside values.yaml (profile layers, e.g. `values-standalone.yaml`).
+    pub layers: Vec<ValuesLayer>,
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
 }
@@ -124,6 +159,15 @@ pub struct InfraNeed {
     pub external_values: Vec<String>,
     /// Workloads whose containers receive its settings.
     pub used_by: Vec<String>,
+}
+
+/// A values file beside values.yaml: a profile layer fitted to this chart's values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuesLayer {
+    pub name: String,
+    pub file: String,
+    pub description: String,
+    pub blocks: Vec<ValuesBlock>,
 }
 
 /// A Secret, ConfigMap or PersistentVolumeClaim a pod needs that the release does not create:

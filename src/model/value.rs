@@ -125,6 +125,7 @@ pub enum Cond {
     Value(String),
     Not(Box<Cond>),
     And(Vec<Cond>),
+    Or(Vec<Cond>),
 }
 
 impl Cond {
@@ -133,6 +134,17 @@ impl Cond {
     }
     pub fn negated(self) -> Cond {
         Cond::Not(Box::new(self))
+    }
+    /// Both conditions; `None` is "always".
+    pub fn and(a: Option<Cond>, b: Option<Cond>) -> Option<Cond> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(Cond::And(mut v)), Some(b)) => {
+                v.push(b);
+                Some(Cond::And(v))
+            }
+            (Some(a), Some(b)) => Some(Cond::And(vec![a, b])),
+        }
     }
 }
 

@@ -71,12 +71,16 @@ pub struct Container {
     pub liveness_probe: Option<Val>,
     pub readiness_probe: Option<Val>,
     pub volume_mounts: Vec<Val>,
+    /// Mounts the chart adds under a value (a CA file), after the template's.
+    pub conditional_mounts: Vec<super::value::Item>,
     pub lifecycle: Option<Val>,
     pub image_pull_policy: &'static str,
     /// Native sidecar (`restartPolicy: Always` on an init container).
     pub restart_policy: Option<&'static str>,
     /// An init container that copied the main container's env (`inheritEnv`).
     pub inherits_env: bool,
+    /// Rendered only when this holds (a container the chart adds under a value).
+    pub when: Option<Cond>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +91,8 @@ pub struct Pod {
     pub containers: Vec<Container>,
     pub init_containers: Vec<Container>,
     pub volumes: Vec<Val>,
+    /// Volumes the chart adds under a value, after the template's.
+    pub conditional_volumes: Vec<super::value::Item>,
     /// Where each template volume is written (volume name → line), for the report.
     pub volume_sources: Vec<(String, SourceRef)>,
     pub termination_grace_period_seconds: Option<Val>,
@@ -179,6 +185,8 @@ pub struct Workload {
     pub job: Option<JobSpec>,
     /// Base name of the template file (`deployment-api.yaml`).
     pub file: String,
+    /// Rendered (with everything around it) only when this holds: `components.<key>.enabled`.
+    pub when: Option<Cond>,
 }
 
 impl Workload {

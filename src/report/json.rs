@@ -1,12 +1,12 @@
-//! `gap-report.json`: the report for machines, rendered from [`Report`] (the same data as the
+//! `gap-report.json`: the report for machines, [`Report`] serialized (the same data as the
 //! Markdown), versioned and described by docs/gap-report.schema.json.
 
 use super::categories::Categories;
-use super::data::Report;
+use super::Report;
 use crate::model::Model;
 use serde_json::Value;
 
-pub use super::data::VERSION;
+pub use super::assembly::VERSION;
 
 /// The report of a model with the built-in categories (what `convert` writes).
 pub fn report(model: &Model) -> Value {

@@ -156,11 +156,28 @@ pub struct JobInvocation {
     pub annotations: Vec<(Key, Node)>,
 }
 
+/// Kubernetes `ObjectMeta` fields: written on ClowdApp (and nested) metadata, never read by
+/// Clowder beyond name, labels and annotations.
+const OBJECT_META: &[&str] = &["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields"];
+
+/// Kubernetes `Container` fields that Clowder's init containers do not have (the CRD prunes them;
+/// resources and mounts come from the main container).
+const CONTAINER_FIELDS: &[&str] = &["resources", "volumeMounts", "volumeDevices", "ports", "envFrom", "workingDir", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "securityContext", "imagePullPolicy", "restartPolicy", "resizePolicy", "stdin", "stdinOnce", "tty", "terminationMessagePath", "terminationMessagePolicy"];
+
+/// Kubernetes Deployment spec fields written on a ClowdApp deployment: Clowder sets these itself
+/// (strategy, selector...) and its CRD prunes them.
+const DEPLOYMENT_FIELDS: &[&str] = &["strategy", "minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds", "paused", "selector", "template"];
+
+/// Kubernetes Job and CronJob spec fields written on a ClowdApp job: not in Clowder's job schema.
+const JOB_FIELDS: &[&str] = &["backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "ttlSecondsAfterFinished", "completionMode", "podFailurePolicy", "podReplacementPolicy", "successPolicy", "manualSelector", "selector", "template", "jobTemplate", "timeZone"];
+
 /// Reads the keys of one mapping, remembering which were understood.
 struct Fields<'a> {
     node: &'a Node,
     what: &'static str,
     used: Vec<&'static str>,
+    /// Keys Kubernetes users write that Clowder's CRD prunes: reported, never an error.
+    pruned: &'static [&'static str],
 }
 
 impl<'a> Fields<'a> {
@@ -168,11 +185,23 @@ impl<'a> Fields<'a> {
         if !node.is_map() {
             return Err(err(&input.file, node.pos, format!("{what} must be a mapping, found {}", node.a_type())));
         }
-        Ok(Fields { node, what, used: Vec::new() })
+        Ok(Fields { node, what, used: Vec::new(), pruned: &[] })
+    }
+    fn pruned(mut self, keys: &'static [&'static str]) -> Self {
+        self.pruned = keys;
+        self
     }
     fn get(&mut self, key: &'static str) -> Option<&'a Node> {
         self.used.push(key);
         self.node.get(key).filter(|n| !n.is_null())
+    }
+    /// The required `key` is missing: the error names a near miss the mapping holds instead.
+    fn missing(&self, input: &Input, pos: Pos, message: String, hint: &str) -> InputError {
+        let key = self.used.last().copied().unwrap_or_default();
+        match self.node.entries().iter().find(|(k, _)| super::suggest::did_you_mean(&k.text, [key]).is_some()) {
+            Some((k, _)) => err(&input.file, k.pos, format!("{message}; `{}` is not a field of {}: did you mean `{key}`?", k.text, self.what)).hint(format!("rename `{}` to `{key}`", k.text)),
+            None => err(&input.file, pos, message).hint(hint),
+        }
     }
     fn map(&mut self, input: &Input, key: &'static str) -> Result<Option<&'a Node>, InputError> {
         match self.get(key) {
@@ -206,17 +235,39 @@ impl<'a> Fields<'a> {
     fn annotations(&mut self, input: &Input, key: &'static str) -> Result<Vec<(Key, Node)>, InputError> {
         Ok(self.map(input, key)?.map(|m| m.entries().to_vec()).unwrap_or_default())
     }
-    /// Every key not read becomes an `unsupported` finding.
-    fn finish(self, input: &mut Input, target: &str, why: &str) {
+    /// Every key not read: a known pruned key is an `unsupported` finding (`why` says what
+    /// happened to it); any other key is a mistake clowd2helm cannot guess the meaning of, so
+    /// it stops the conversion with a "did you mean", unless unknown fields are allowed.
+    fn finish(self, input: &mut Input, target: &str, why: &str) -> Result<(), InputError> {
         for (k, _) in self.node.entries() {
-            if !self.used.contains(&k.text.as_str()) {
-                let src = input.src(k.pos);
+            let key = k.text.as_str();
+            if self.used.contains(&key) {
+                continue;
+            }
+            let src = input.src(k.pos);
+            if self.pruned.contains(&key) {
                 input
                     .findings
-                    .add("input.unknown-field", Outcome::Unsupported, src, target.to_string(), format!("`{}` is not a field of {}; {why}", k.text, self.what))
+                    .add("input.unknown-field", Outcome::Unsupported, src, target.to_string(), format!("`{key}` is not a field of {}; {why}", self.what))
                     .hint("remove it, or add the setting to the chart with an overlay (--overrides)");
+                continue;
             }
+            let known = self.used.iter().chain(self.pruned).copied();
+            let guess = super::suggest::did_you_mean(key, known);
+            if !input.allow_unknown_fields {
+                let mut fields: Vec<&str> = self.used.iter().copied().filter(|u| !self.pruned.contains(u)).collect();
+                fields.sort_unstable();
+                fields.dedup();
+                let guess = guess.map(|g| format!("; did you mean `{g}`?")).unwrap_or_default();
+                return Err(err(&input.file, k.pos, format!("`{key}` is not a field of {}{guess}", self.what))
+                    .hint(format!("the fields of {} are: {}. Fix the name, or pass --allow-unknown-fields to convert anyway (each unknown field is then reported and ignored)", self.what, fields.join(", "))));
+            }
+            input
+                .findings
+                .add("input.unknown-field", Outcome::Unsupported, src, target.to_string(), format!("`{key}` is not a field of {}{}; ignored (--allow-unknown-fields)", self.what, guess.map(|g| format!(" (did you mean `{g}`?)")).unwrap_or_default()))
+                .hint("fix the field name in the template, or remove it");
         }
+        Ok(())
     }
 }
 
@@ -225,6 +276,12 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
     let mut apps = Vec::new();
     let mut cjis = Vec::new();
     let objects = std::mem::take(&mut input.objects);
+    for o in &objects {
+        super::sym::typed_refs(o, &input.declared, &mut input.typed_refs);
+    }
+    for (_, v) in &input.labels {
+        super::sym::typed_refs(v, &input.declared, &mut input.typed_refs);
+    }
     let mut rest = Vec::new();
     for obj in objects {
         let kind = obj.get("kind").and_then(Node::as_str).unwrap_or("");
@@ -310,12 +367,12 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
         return Err(err(&input.file, pos, "the ClowdApp name must be literal text, not a template parameter").hint("Clowder derives every object name from it; write the name out"));
     }
     let md = obj.get("metadata").unwrap();
-    let mut mdf = Fields::new(input, md, "ClowdApp metadata")?;
+    let mut mdf = Fields::new(input, md, "ClowdApp metadata")?.pruned(OBJECT_META);
     mdf.get("name");
     mdf.get("namespace");
     let labels = mdf.annotations(input, "labels")?;
     let annotations = mdf.annotations(input, "annotations")?;
-    mdf.finish(input, "-", "Clowder does not copy it onto generated objects");
+    mdf.finish(input, "-", "Clowder does not copy it onto generated objects")?;
 
     let spec = obj.get("spec").ok_or_else(|| err(&input.file, obj.pos, format!("ClowdApp `{name}` has no spec")))?;
     let mut f = Fields::new(input, spec, "ClowdApp spec")?;
@@ -359,7 +416,7 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     let testing = f.map(input, "testing")?.cloned();
     let cyndi = f.map(input, "cyndi")?.cloned();
     let disabled = f.scalar(input, "disabled")?.cloned();
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(ClowdApp {
         name,
         pos,
@@ -396,13 +453,15 @@ fn read_web(input: &mut Input, node: Option<&Node>) -> Result<WebService, InputE
         whitelist_paths: f.list(input, "whitelistPaths")?.to_vec(),
         session_affinity: f.scalar(input, "sessionAffinity")?.cloned(),
     };
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(w)
 }
 
 fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError> {
-    let mut f = Fields::new(input, d, "a ClowdApp deployment")?;
-    let name = f.string(input, "name")?.ok_or_else(|| err(&input.file, d.pos, "deployment without a `name`").hint("every entry of spec.deployments needs a name"))?;
+    let mut f = Fields::new(input, d, "a ClowdApp deployment")?.pruned(DEPLOYMENT_FIELDS);
+    let Some(name) = f.string(input, "name")? else {
+        return Err(f.missing(input, d.pos, "deployment without a `name`".into(), "every entry of spec.deployments needs a name"));
+    };
     let pos = d.get("name").map(|n| n.pos).unwrap_or(d.pos);
     if references_parameter(&name, input) {
         return Err(err(&input.file, pos, format!("deployment name `{name}` must be literal text, not a template parameter")).hint("write the name out: Clowder derives the Deployment, Service and ServiceAccount names from it"));
@@ -416,12 +475,14 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
             let public = read_web(input, wf.map(input, "public")?)?;
             let private = read_web(input, wf.map(input, "private")?)?;
             let metrics = wf.get("metrics").cloned();
-            wf.finish(input, "-", "Clowder's CRD prunes it");
+            wf.finish(input, "-", "Clowder's CRD prunes it")?;
             (public, private, metrics)
         }
         None => (WebService::default(), WebService::default(), None),
     };
-    let pod = f.map(input, "podSpec")?.ok_or_else(|| err(&input.file, pos, format!("deployment `{name}` has no podSpec")).hint("podSpec (with at least an image) is required"))?;
+    let Some(pod) = f.map(input, "podSpec")? else {
+        return Err(f.missing(input, pos, format!("deployment `{name}` has no podSpec"), "podSpec (with at least an image) is required"));
+    };
     let pod_spec = read_pod_spec(input, pod)?;
     let k8s_access_level = f.scalar(input, "k8sAccessLevel")?.cloned();
     let auto_scaler = f.map(input, "autoScaler")?.cloned();
@@ -430,25 +491,25 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
         Some(s) => {
             let mut sf = Fields::new(input, s, "deploymentStrategy")?;
             let p = sf.scalar(input, "privateStrategy")?.cloned();
-            sf.finish(input, "-", "Clowder's CRD prunes it");
+            sf.finish(input, "-", "Clowder's CRD prunes it")?;
             p
         }
         None => None,
     };
     let annotations = match f.map(input, "metadata")? {
         Some(m) => {
-            let mut mf = Fields::new(input, m, "deployment metadata")?;
+            let mut mf = Fields::new(input, m, "deployment metadata")?.pruned(OBJECT_META);
             let a = mf.annotations(input, "annotations")?;
-            mf.finish(input, "-", "only annotations are read by Clowder");
+            mf.finish(input, "-", "only annotations are read by Clowder (the CRD prunes the rest)")?;
             a
         }
         None => Vec::new(),
     };
-    f.finish(input, &format!("deployment {name}"), "Clowder's CRD prunes it");
+    f.finish(input, &format!("deployment {name}"), "Clowder's CRD prunes it")?;
     Ok(Deployment { name, pos, replicas, min_replicas, web, public, private, metrics_service, pod_spec, k8s_access_level, auto_scaler, auto_scaler_simple, private_strategy, annotations })
 }
 
-fn read_env_list(input: &Input, f: &mut Fields, key: &'static str) -> Result<Vec<Node>, InputError> {
+fn read_env_list(input: &mut Input, f: &mut Fields, key: &'static str) -> Result<Vec<Node>, InputError> {
     let list = f.list(input, key)?;
     for e in list {
         if !e.is_map() {
@@ -459,6 +520,12 @@ fn read_env_list(input: &Input, f: &mut Fields, key: &'static str) -> Result<Vec
             Some(n) => return Err(err(&input.file, n.pos, format!("env var name must be a non-empty string, found {}", n.a_type()))),
             None => return Err(err(&input.file, e.pos, format!("this `{key}` entry has no `name`")).hint("write `- name: VARIABLE` with `value:` or `valueFrom:` below it")),
         }
+        // A misspelt `value` would leave the variable empty without a word.
+        let mut ef = Fields::new(input, e, "an env entry")?;
+        for k in ["name", "value", "valueFrom"] {
+            ef.get(k);
+        }
+        ef.finish(input, "-", "Kubernetes env entries have only name, value and valueFrom")?;
     }
     Ok(list.to_vec())
 }
@@ -467,15 +534,23 @@ fn read_command(input: &Input, f: &mut Fields, key: &'static str) -> Result<Opti
     match f.get(key) {
         None => Ok(None),
         Some(n) if n.is_seq() => Ok(Some(n.clone())),
-        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found {}", n.a_type())).hint(format!("write `{key}: [\"...\"]`"))),
+        // A typed parameter holding the whole list (a JSON array): OpenShift inserts it as is.
+        Some(n) if n.as_str().is_some_and(|s| matches!(super::sym::parse(s, &input.declared), super::sym::Parsed::Typed(_))) => Ok(Some(n.clone())),
+        Some(n) => Err(err(&input.file, n.pos, format!("`{key}` must be a list of strings, found {}", n.a_type())).hint(format!("write `{key}: [\"...\"]`, or `{key}: ${{{{PARAMETER}}}}` with a parameter whose value is a JSON list"))),
     }
 }
 
-/// Fields Kubernetes knows but Clowder's podSpec schema does not: the API server prunes them.
-const PRUNED_POD_FIELDS: &[&str] = &["securityContext", "serviceAccount", "serviceAccountName", "nodeSelector", "tolerations", "affinity", "imagePullSecrets", "ports", "startupProbe", "hostAliases", "name", "imagePullPolicy", "priorityClassName", "dnsPolicy", "hostNetwork"];
+/// Fields of a Kubernetes pod spec or container that Clowder's podSpec schema does not have: the
+/// API server prunes them (§1.4), so Clowder never ran them. Reported, never an error.
+const PRUNED_POD_FIELDS: &[&str] = &[
+    // PodSpec
+    "containers", "ephemeralContainers", "restartPolicy", "activeDeadlineSeconds", "dnsPolicy", "dnsConfig", "nodeSelector", "nodeName", "serviceAccount", "serviceAccountName", "automountServiceAccountToken", "hostNetwork", "hostPID", "hostIPC", "hostUsers", "shareProcessNamespace", "securityContext", "imagePullSecrets", "hostname", "subdomain", "setHostnameAsFQDN", "affinity", "schedulerName", "tolerations", "hostAliases", "priorityClassName", "priority", "preemptionPolicy", "readinessGates", "runtimeClassName", "enableServiceLinks", "overhead", "topologySpreadConstraints", "os", "schedulingGates", "resourceClaims",
+    // Container
+    "name", "workingDir", "ports", "envFrom", "resizePolicy", "volumeDevices", "startupProbe", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "stdin", "stdinOnce", "tty",
+];
 
 fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
-    let mut f = Fields::new(input, p, "podSpec")?;
+    let mut f = Fields::new(input, p, "podSpec")?.pruned(PRUNED_POD_FIELDS);
     let image = f.scalar(input, "image")?.cloned();
     let command = read_command(input, &mut f, "command")?;
     let args = read_command(input, &mut f, "args")?;
@@ -489,7 +564,7 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
     let termination_grace_period_seconds = f.scalar(input, "terminationGracePeriodSeconds")?.cloned();
     let mut init_containers = Vec::new();
     for ic in f.list(input, "initContainers")? {
-        let mut icf = Fields::new(input, ic, "an initContainers entry")?;
+        let mut icf = Fields::new(input, ic, "an initContainers entry")?.pruned(CONTAINER_FIELDS);
         let name = icf.string(input, "name")?;
         let c = InitContainer {
             pos: ic.pos,
@@ -504,7 +579,7 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
                 Some(_) => return Err(err(&input.file, ic.get("inheritEnv").unwrap().pos, "`inheritEnv` must be true or false")),
             },
         };
-        icf.finish(input, "-", "Clowder init containers take only name, image, command, args, env and inheritEnv (resources and mounts come from the main container)");
+        icf.finish(input, "-", "Clowder init containers take only name, image, command, args, env and inheritEnv (resources and mounts come from the main container)")?;
         init_containers.push(c);
     }
     if init_containers.len() > 1
@@ -522,15 +597,15 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
         for k in ["image", "configMap", "envVars", "memoryRequest", "memoryLimit", "volumeMounts"] {
             sf.used.push(k);
         }
-        sf.finish(input, "-", "not a sidecar field");
+        sf.finish(input, "-", "not a sidecar field")?;
         sidecars.push(Sidecar { pos: s.pos, name, enabled });
     }
     let machine_pool = f.scalar(input, "machinePool")?.cloned();
     let annotations = match f.map(input, "metadata")? {
         Some(m) => {
-            let mut mf = Fields::new(input, m, "podSpec metadata")?;
+            let mut mf = Fields::new(input, m, "podSpec metadata")?.pruned(OBJECT_META);
             let a = mf.annotations(input, "annotations")?;
-            mf.finish(input, "-", "only pod annotations are read by Clowder");
+            mf.finish(input, "-", "only pod annotations are read by Clowder (the CRD prunes the rest)")?;
             a
         }
         None => Vec::new(),
@@ -546,14 +621,18 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
                 .hint("if the workload needs it, add it with an overlay (--overrides)");
         }
     }
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(PodSpec { pos: p.pos, image, command, args, env, resources, liveness_probe, readiness_probe, volumes, volume_mounts, lifecycle, termination_grace_period_seconds, init_containers, sidecars, machine_pool, annotations })
 }
 
 fn read_job(input: &mut Input, j: &Node) -> Result<Job, InputError> {
-    let mut f = Fields::new(input, j, "a ClowdApp job")?;
-    let name = f.get("name").cloned().filter(|n| n.as_str().is_some_and(|s| !s.is_empty())).ok_or_else(|| err(&input.file, j.pos, "job without a `name`"))?;
-    let pod = f.map(input, "podSpec")?.ok_or_else(|| err(&input.file, j.pos, "job has no podSpec"))?;
+    let mut f = Fields::new(input, j, "a ClowdApp job")?.pruned(JOB_FIELDS);
+    let Some(name) = f.get("name").cloned().filter(|n| n.as_str().is_some_and(|s| !s.is_empty())) else {
+        return Err(f.missing(input, j.pos, "job without a `name`".into(), "every entry of spec.jobs needs a name"));
+    };
+    let Some(pod) = f.map(input, "podSpec")? else {
+        return Err(f.missing(input, j.pos, "job has no podSpec".into(), "podSpec (with at least an image) is required"));
+    };
     let pod_spec = read_pod_spec(input, pod)?;
     let job = Job {
         pos: name.pos,
@@ -571,17 +650,19 @@ fn read_job(input: &mut Input, j: &Node) -> Result<Job, InputError> {
         starting_deadline_seconds: f.scalar(input, "startingDeadlineSeconds")?.cloned(),
         active_deadline_seconds: f.scalar(input, "activeDeadlineSeconds")?.cloned(),
     };
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(job)
 }
 
 fn read_topic(input: &mut Input, t: &Node) -> Result<KafkaTopic, InputError> {
     let mut f = Fields::new(input, t, "a kafkaTopics entry")?;
-    let topic_name = f.scalar(input, "topicName")?.cloned().ok_or_else(|| err(&input.file, t.pos, "kafka topic without `topicName`"))?;
+    let Some(topic_name) = f.scalar(input, "topicName")?.cloned() else {
+        return Err(f.missing(input, t.pos, "kafka topic without `topicName`".into(), "every entry of spec.kafkaTopics needs a topicName"));
+    };
     let partitions = f.scalar(input, "partitions")?.cloned();
     let replicas = f.scalar(input, "replicas")?.cloned();
     let config = f.annotations(input, "config")?;
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(KafkaTopic { pos: t.pos, topic_name, partitions, replicas, config })
 }
 
@@ -598,7 +679,7 @@ fn read_database(input: &mut Input, d: &Node) -> Result<Database, InputError> {
     if let (Some(n), Some(_)) = (&db.name, &db.shared_db_app_name) {
         return Err(err(&input.file, n.pos, "database `name` and `sharedDbAppName` cannot both be set").hint("Clowder's admission webhook rejects this; keep one"));
     }
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(db)
 }
 
@@ -612,7 +693,7 @@ fn read_cji(input: &mut Input, obj: &Node) -> Result<JobInvocation, InputError> 
     let disabled = f.scalar(input, "disabled")?.cloned();
     let run_on_not_ready = f.scalar(input, "runOnNotReady")?.cloned();
     let testing = f.map(input, "testing")?.cloned();
-    f.finish(input, "-", "Clowder's CRD prunes it");
+    f.finish(input, "-", "Clowder's CRD prunes it")?;
     let md = obj.get("metadata");
     let entries = |key: &str| md.and_then(|m| m.get(key)).filter(|n| n.is_map()).map(|n| n.entries().to_vec()).unwrap_or_default();
     let (labels, annotations) = (entries("labels"), entries("annotations"));

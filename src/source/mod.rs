@@ -2,6 +2,7 @@
 
 pub mod clowdapp;
 pub mod process;
+pub mod suggest;
 pub mod sym;
 pub mod template;
 pub mod yaml;

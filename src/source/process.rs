@@ -86,4 +86,28 @@ mod tests {
         assert_eq!(substitute("${B}:${A}-${HOME}", &vals), Value::from("x:3-${HOME}"));
         assert_eq!(substitute("x${{A}}", &vals), Value::from("x${{A}}"));
     }
+
+    /// OpenShift's rule for `${{NAME}}`: the value parsed as JSON when it is JSON, else the text.
+    #[test]
+    fn typed_references_take_the_json_type_of_the_value() {
+        let cases: &[(&str, Value)] = &[
+            ("16", Value::from(16)),
+            ("0.5", serde_json::json!(0.5)),
+            ("true", Value::Bool(true)),
+            ("null", Value::Null),
+            ("[\"a\", 1]", serde_json::json!(["a", 1])),
+            ("{\"pod\": \"x\"}", serde_json::json!({"pod": "x"})),
+            ("\"quoted\"", Value::from("quoted")),
+            // Not JSON: stays a string.
+            ("True", Value::from("True")),
+            ("007", Value::from("007")),
+            ("abc", Value::from("abc")),
+            ("", Value::from("")),
+        ];
+        for (text, want) in cases {
+            let vals = BTreeMap::from([("X".to_string(), text.to_string())]);
+            assert_eq!(&substitute("${{X}}", &vals), want, "${{{{X}}}} = {text:?}");
+            assert_eq!(substitute("${X}", &vals), Value::from(*text), "${{X}} is always the text");
+        }
+    }
 }

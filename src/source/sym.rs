@@ -4,6 +4,7 @@
 //! when it is the whole string. References to names that are not declared parameters stay literal
 //! text (Koku's celery commands use the shell variable `${APP_HOME}`).
 
+use super::yaml::{Kind, Node};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,6 +137,21 @@ pub fn parse_str(s: &str, declared: &BTreeSet<String>) -> Sym {
 pub fn undeclared_typed(s: &str, declared: &BTreeSet<String>) -> Option<String> {
     let inner = s.strip_prefix("${{")?.strip_suffix("}}")?;
     (!inner.is_empty() && inner.bytes().all(is_param_char) && !declared.contains(inner)).then(|| inner.to_string())
+}
+
+/// Adds to `out` every declared parameter that `node` (and what it holds) references in the
+/// typed form `${{NAME}}`. Keys are never typed: OpenShift substitutes them as text.
+pub fn typed_refs(node: &Node, declared: &BTreeSet<String>, out: &mut BTreeSet<String>) {
+    match &node.kind {
+        Kind::Str(s) => {
+            if let Parsed::Typed(n) = parse(s, declared) {
+                out.insert(n);
+            }
+        }
+        Kind::Seq(items) => items.iter().for_each(|n| typed_refs(n, declared, out)),
+        Kind::Map(entries) => entries.iter().for_each(|(_, v)| typed_refs(v, declared, out)),
+        _ => {}
+    }
 }
 
 /// The model's view of a string. It lives here, not in the model, so the model depends on no

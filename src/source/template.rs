@@ -16,6 +16,12 @@ pub struct Input {
     pub template_name: Option<String>,
     pub parameters: Vec<Parameter>,
     pub declared: BTreeSet<String>,
+    /// Declared parameters referenced as a whole `${{NAME}}` somewhere: there OpenShift parses
+    /// the value as JSON (filled in by `clowdapp::extract`).
+    pub typed_refs: BTreeSet<String>,
+    /// `--allow-unknown-fields`: a ClowdApp field clowd2helm does not know is reported and
+    /// ignored instead of stopping the conversion.
+    pub allow_unknown_fields: bool,
     /// Template `labels`, merged into every object.
     pub labels: Vec<(Key, Node)>,
     pub objects: Vec<Node>,
@@ -39,8 +45,8 @@ pub fn err(file: &str, pos: Pos, msg: impl Into<String>) -> InputError {
 
 /// Parse `text` (read from `file`) into an [`Input`].
 pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
-    let docs = yaml::load_documents(file, text)?;
-    let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
+    let loaded = yaml::load(file, text, yaml::Duplicates::LastWins)?;
+    let docs: Vec<Node> = loaded.docs.into_iter().filter(|d| !d.is_null()).collect();
     if docs.is_empty() {
         return Err(InputError::whole(file, "the input is empty: no YAML document found")
             .hint("pass a file holding an OpenShift Template with a ClowdApp, or a ClowdApp"));
@@ -51,15 +57,33 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
         template_name: None,
         parameters: Vec::new(),
         declared: BTreeSet::new(),
+        typed_refs: BTreeSet::new(),
+        allow_unknown_fields: false,
         labels: Vec::new(),
         objects: Vec::new(),
         objects_pos: None,
         findings: Findings::default(),
     };
+    for note in &loaded.notes {
+        loader_finding(&mut input, note);
+    }
     for doc in docs {
         read_document(&mut input, doc)?;
     }
     Ok(input)
+}
+
+/// What the YAML loader accepted with a caveat, as a finding at the line it is about.
+fn loader_finding(input: &mut Input, note: &yaml::Note) {
+    match note {
+        yaml::Note::DuplicateKey { key, first, second } => {
+            let src = input.src(*second);
+            input
+                .findings
+                .add("yaml.duplicate-key", Outcome::NeedsInput, src, "-", format!("key `{key}` is written twice in one mapping (lines {} and {}); the value on line {} is used, as `oc` and PyYAML do", first.line, second.line, second.line))
+                .hint(format!("delete the entry on line {} or {} that is not meant; strict readers (Go yaml v3, `kubectl --validate=strict`) refuse duplicate keys", first.line, second.line));
+        }
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -1,7 +1,10 @@
 //! A YAML loader that keeps the line and column of every node.
 //!
 //! Built on the event stream of `saphyr-parser` so that spans, duplicate keys, aliases and merge
-//! keys are all under our control (see docs/decisions.md).
+//! keys are all under our control. The loader reads YAML the way Kubernetes tools (Go yaml, and
+//! PyYAML for scripts) do where they are laxer than YAML 1.2: merge keys, duplicate keys (last
+//! one wins, reported) and flow collections indented less than the spec asks (see
+//! docs/decisions.md and docs/compatibility.md).
 
 use crate::error::InputError;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, SpannedEventReceiver};
@@ -22,9 +25,35 @@ pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 /// Mappings with more keys than this get a hash index for the duplicate-key check, so that a
 /// hostile flat mapping cannot make loading quadratic.
 const KEY_INDEX_FROM: usize = 16;
+/// Lines of flow collections re-indented before loading gives up. Each repair reads the stream
+/// again, so this bounds the extra work; hand-written templates need one or two.
+const MAX_FLOW_REPAIRS: usize = 64;
 
 /// Positions are a model type (the bottom layer), so findings can carry them.
 pub use crate::model::Pos;
+
+/// What to do with a key that appears twice in one mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicates {
+    /// An error naming both lines: for clowd2helm's own data files, where a duplicate is a typo.
+    Refuse,
+    /// The last one wins, as in `oc` (Go yaml) and PyYAML, and a [`Note`] names both lines.
+    LastWins,
+}
+
+/// Something the loader accepted but that the reader should know about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// `key` appears twice in one mapping; the value at `second` replaced the one at `first`.
+    DuplicateKey { key: String, first: Pos, second: Pos },
+}
+
+/// Documents of a stream and the notes taken while reading them.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub docs: Vec<Node>,
+    pub notes: Vec<Note>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -149,8 +178,14 @@ impl Node {
     }
 }
 
-/// Load every document of a YAML stream. `file` is only used in error messages.
+/// Load every document of a YAML stream, refusing duplicate keys. `file` is only used in error
+/// messages.
 pub fn load_documents(file: &str, text: &str) -> Result<Vec<Node>, InputError> {
+    load(file, text, Duplicates::Refuse).map(|l| l.docs)
+}
+
+/// Load every document of a YAML stream. `file` is only used in error messages.
+pub fn load(file: &str, text: &str, duplicates: Duplicates) -> Result<Loaded, InputError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(InputError::whole(
             file,
@@ -158,18 +193,93 @@ pub fn load_documents(file: &str, text: &str) -> Result<Vec<Node>, InputError> {
         )
         .hint("a ClowdApp template is normally well under 1 MB: check that this is the right file"));
     }
-    let mut builder = Builder { file, stack: Vec::new(), docs: Vec::new(), anchors: HashMap::new(), nodes: 0, alias_bytes: 0, aliased: false, error: None };
+    let mut shifts = Shifts::default();
+    let mut repaired: Cow<'_, str> = Cow::Borrowed(text);
+    loop {
+        match parse(file, &repaired, duplicates, &shifts) {
+            Ok(loaded) => return Ok(loaded),
+            Err(Failure::Input(e)) => return Err(shifts.unshift_error(e)),
+            Err(Failure::Scan(e)) => {
+                // Go yaml and PyYAML do not check indentation inside `[...]` and `{...}`;
+                // saphyr-parser follows YAML 1.2, which does. Such a line is moved right, past
+                // its opening bracket, and the stream read again (positions are mapped back).
+                if let Some(next) = repair_flow_indent(&repaired, &e, &mut shifts) {
+                    repaired = Cow::Owned(next);
+                    continue;
+                }
+                return Err(shifts.unshift_error(scan_error(file, &repaired, &e)));
+            }
+        }
+    }
+}
+
+enum Failure {
+    Scan(saphyr_parser::ScanError),
+    Input(InputError),
+}
+
+fn parse(file: &str, text: &str, duplicates: Duplicates, shifts: &Shifts) -> Result<Loaded, Failure> {
+    let mut builder = Builder { file, duplicates, shifts, stack: Vec::new(), docs: Vec::new(), notes: Vec::new(), anchors: HashMap::new(), nodes: 0, alias_bytes: 0, aliased: false, error: None };
     let mut parser = Parser::new_from_str(text);
     // Events are pulled one by one so that loading stops at the first problem (an alias bomb is
     // refused as soon as its budget is spent, not after the whole stream was expanded).
     while let Some(next) = parser.next_event() {
-        let (ev, span) = next.map_err(|e| scan_error(file, text, &e))?;
+        let (ev, span) = next.map_err(Failure::Scan)?;
         builder.on_event(ev, span);
         if let Some(e) = builder.error.take() {
-            return Err(e);
+            return Err(Failure::Input(e));
         }
     }
-    Ok(builder.docs)
+    Ok(Loaded { docs: builder.docs, notes: builder.notes })
+}
+
+/// Lines moved right to satisfy the parser: line → columns added at its start.
+#[derive(Default)]
+struct Shifts(HashMap<usize, usize>);
+
+impl Shifts {
+    /// A position in the repaired text, as a position in the text the user wrote.
+    fn unshift(&self, p: Pos) -> Pos {
+        match self.0.get(&p.line) {
+            Some(s) => Pos { line: p.line, col: p.col.saturating_sub(*s).max(1) },
+            None => p,
+        }
+    }
+    fn unshift_error(&self, mut e: InputError) -> InputError {
+        if let (Some(l), Some(c)) = (e.line, e.col) {
+            e.col = Some(self.unshift(Pos { line: l, col: c }).col);
+        }
+        e
+    }
+}
+
+/// When the parser refused a line inside a flow collection for its indentation, the text with
+/// that line moved just past the column of the collection's opening bracket. `None` when the
+/// error is anything else (it is then reported as it is).
+fn repair_flow_indent(text: &str, e: &saphyr_parser::ScanError, shifts: &mut Shifts) -> Option<String> {
+    if !e.info().starts_with("invalid indentation") || e.info().contains("quoted scalar") || e.info().contains("anchor") || shifts.0.len() >= MAX_FLOW_REPAIRS {
+        return None;
+    }
+    let line = e.marker().line();
+    let open = open_at(text, e.marker().index())?;
+    if !matches!(open.what, '[' | '{') || shifts.0.contains_key(&line) {
+        return None;
+    }
+    let start = if line == 1 { 0 } else { text.match_indices('\n').nth(line - 2)?.0 + 1 };
+    let rest = &text[start..];
+    let indent = rest.len() - rest.trim_start_matches(' ').len();
+    // Document markers end a flow collection in every reader; never move them.
+    if indent == 0 && (rest.starts_with("---") || rest.starts_with("...")) {
+        return None;
+    }
+    // `open.col` is 1-based: as a 0-based indentation it is the column just past the bracket.
+    let add = open.col.checked_sub(indent).filter(|a| *a > 0)?;
+    shifts.0.insert(line, add);
+    let mut out = String::with_capacity(text.len() + add);
+    out.push_str(&text[..start]);
+    out.extend(std::iter::repeat_n(' ', add));
+    out.push_str(rest);
+    Some(out)
 }
 
 /// A scanner error in the user's terms: what is wrong, where, and what to do.
@@ -293,13 +403,37 @@ fn open_at(text: &str, upto: usize) -> Option<Open> {
 
 enum Frame {
     Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<(Key, Node)>, pending: Option<Key>, pos: Pos, anchor: usize, index: Option<HashSet<String>> },
+    Map(MapFrame),
+}
+
+struct MapFrame {
+    entries: Vec<(Key, Node)>,
+    pending: Option<Pending>,
+    pos: Pos,
+    anchor: usize,
+    /// Key → index in `entries`, built once the mapping is large (see [`KEY_INDEX_FROM`]).
+    index: Option<HashMap<String, usize>>,
+    /// `<<` keys (their position and value) in order, and the entry index of the first one
+    /// (merged keys go there).
+    merges: Vec<(Pos, Node)>,
+    merge_at: usize,
+}
+
+/// A key waiting for its value.
+enum Pending {
+    /// `replaces`: the entry a duplicate key overwrites.
+    Key { key: Key, replaces: Option<usize> },
+    /// A `<<` key at this position.
+    Merge(Pos),
 }
 
 struct Builder<'f> {
     file: &'f str,
+    duplicates: Duplicates,
+    shifts: &'f Shifts,
     stack: Vec<Frame>,
     docs: Vec<Node>,
+    notes: Vec<Note>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
     alias_bytes: usize,
@@ -314,7 +448,8 @@ impl<'f> Builder<'f> {
         }
     }
 
-    fn push_node(&mut self, node: Node, anchor: usize) {
+    /// `plain`: the node is an untagged plain scalar (only such a `<<` is a merge key).
+    fn push_node(&mut self, node: Node, anchor: usize, plain: bool) {
         if self.error.is_some() {
             return;
         }
@@ -322,52 +457,103 @@ impl<'f> Builder<'f> {
             self.anchors.insert(anchor, node.clone());
         }
         let pos = node.pos;
-        match self.stack.last_mut() {
-            None => self.docs.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending, index, .. }) => match pending.take() {
-                None => {
-                    let text = match node.kind {
-                        Kind::Str(t) | Kind::Float(t) => t,
-                        Kind::Bool(b) => b.to_string(),
-                        Kind::Int(i) => i.to_string(),
-                        Kind::Null => String::new(),
-                        _ => {
-                            return self.fail(pos, format!("a mapping key must be a plain scalar, found {}", node.a_type()), "use a string key");
-                        }
-                    };
-                    if text == "<<" {
-                        return self.fail(
-                            pos,
-                            "YAML merge keys (<<) are not supported".into(),
-                            "write the merged fields out explicitly; Kubernetes tools disagree on merge-key semantics",
-                        );
+        let Some(Frame::Map(m)) = self.stack.last_mut() else {
+            match self.stack.last_mut() {
+                None => self.docs.push(node),
+                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Map(_)) => unreachable!("handled above"),
+            }
+            return;
+        };
+        match m.pending.take() {
+            Some(Pending::Key { key, replaces: Some(i) }) => m.entries[i] = (key, node),
+            Some(Pending::Key { key, replaces: None }) => {
+                if let Some(index) = &mut m.index {
+                    index.insert(key.text.clone(), m.entries.len());
+                }
+                m.entries.push((key, node));
+                if m.index.is_none() && m.entries.len() >= KEY_INDEX_FROM {
+                    m.index = Some(m.entries.iter().enumerate().map(|(i, (k, _))| (k.text.clone(), i)).collect());
+                }
+            }
+            Some(Pending::Merge(at)) => m.merges.push((at, node)),
+            None => {
+                let text = match node.kind {
+                    Kind::Str(t) | Kind::Float(t) => t,
+                    Kind::Bool(b) => b.to_string(),
+                    Kind::Int(i) => i.to_string(),
+                    Kind::Null => String::new(),
+                    _ => {
+                        return self.fail(pos, format!("a mapping key must be a plain scalar, found {}", node.a_type()), "use a string key");
                     }
-                    let seen = match index {
-                        Some(set) => set.contains(&text),
-                        None => entries.iter().any(|(k, _)| k.text == text),
-                    };
-                    if seen {
-                        let first = &entries.iter().find(|(k, _)| k.text == text).expect("key seen").0;
-                        let first_line = first.pos.line;
+                };
+                if plain && text == "<<" {
+                    if m.merges.is_empty() {
+                        m.merge_at = m.entries.len();
+                    }
+                    m.pending = Some(Pending::Merge(pos));
+                    return;
+                }
+                let seen = match &m.index {
+                    Some(index) => index.get(&text).copied(),
+                    None => m.entries.iter().position(|(k, _)| k.text == text),
+                };
+                if let Some(i) = seen {
+                    let first = m.entries[i].0.pos;
+                    if self.duplicates == Duplicates::Refuse {
                         return self.fail(
                             pos,
-                            format!("duplicate key `{text}` (first defined on line {first_line})"),
+                            format!("duplicate key `{text}` (first defined on line {})", first.line),
                             "remove one of the two entries; YAML does not allow duplicate keys",
                         );
                     }
-                    if let Some(set) = index {
-                        set.insert(text.clone());
-                    } else if entries.len() >= KEY_INDEX_FROM {
-                        let mut set: HashSet<String> = entries.iter().map(|(k, _)| k.text.clone()).collect();
-                        set.insert(text.clone());
-                        *index = Some(set);
-                    }
-                    *pending = Some(Key { text, pos });
+                    self.notes.push(Note::DuplicateKey { key: text.clone(), first, second: pos });
                 }
-                Some(key) => entries.push((key, node)),
-            },
+                m.pending = Some(Pending::Key { key: Key { text, pos }, replaces: seen });
+            }
         }
+    }
+
+    /// The mapping's entries with its `<<` values merged in, YAML 1.1 style as PyYAML and Go
+    /// yaml apply it: keys written in the mapping win over merged ones, an earlier map of a
+    /// merge list wins over a later one, and a later `<<` over an earlier one.
+    fn merged(&mut self, m: MapFrame) -> Option<Vec<(Key, Node)>> {
+        if m.merges.is_empty() {
+            return Some(m.entries);
+        }
+        let mut taken: HashSet<String> = m.entries.iter().map(|(k, _)| k.text.clone()).collect();
+        let mut merged: Vec<(Key, Node)> = Vec::new();
+        for (at, value) in m.merges.into_iter().rev() {
+            let maps = match value.kind {
+                Kind::Map(entries) => vec![entries],
+                Kind::Seq(items) => {
+                    let mut maps = Vec::with_capacity(items.len());
+                    for item in items {
+                        match item.kind {
+                            Kind::Map(entries) => maps.push(entries),
+                            _ => {
+                                self.fail(at, format!("a merge key (`<<`) list holds mappings only, found {} (line {})", item.a_type(), item.pos.line), "list aliases of mappings, e.g. `<<: [*defaults, *limits]`");
+                                return None;
+                            }
+                        }
+                    }
+                    maps
+                }
+                _ => {
+                    self.fail(at, format!("a merge key (`<<`) needs a mapping or a list of mappings, found {} (line {})", value.a_type(), value.pos.line), "point it at an anchored mapping, e.g. `<<: *defaults`");
+                    return None;
+                }
+            };
+            for (k, v) in maps.into_iter().flatten() {
+                if taken.insert(k.text.clone()) {
+                    merged.push((k, v));
+                }
+            }
+        }
+        let mut entries = m.entries;
+        let at = m.merge_at.min(entries.len());
+        entries.splice(at..at, merged);
+        Some(entries)
     }
 
     fn depth_ok(&mut self, pos: Pos) -> bool {
@@ -437,12 +623,13 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
         if self.error.is_some() {
             return;
         }
-        let pos = pos_of(&span);
+        let pos = self.shifts.unshift(pos_of(&span));
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 if !self.count(1, pos, false) {
                     return;
                 }
+                let plain = tag.is_none() && style == ScalarStyle::Plain;
                 let kind = match tag.as_deref() {
                     Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => match t.suffix.as_str() {
                         "str" => Kind::Str(value.into_owned()),
@@ -457,7 +644,7 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                     None if style == ScalarStyle::Plain => resolve_plain(value),
                     None => Kind::Str(value.into_owned()),
                 };
-                self.push_node(Node::new(kind, pos), anchor);
+                self.push_node(Node::new(kind, pos), anchor, plain);
             }
             Event::SequenceStart(anchor, tag) => {
                 if let Some(t) = tag.filter(|t| !is_core(t, "seq")) {
@@ -472,17 +659,20 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                     return self.fail(pos, format!("unsupported YAML tag {}{}", t.handle, t.suffix), "remove the tag");
                 }
                 if self.depth_ok(pos) && self.count(1, pos, false) {
-                    self.stack.push(Frame::Map { entries: Vec::new(), pending: None, pos, anchor, index: None });
+                    self.stack.push(Frame::Map(MapFrame { entries: Vec::new(), pending: None, pos, anchor, index: None, merges: Vec::new(), merge_at: 0 }));
                 }
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { items, pos, anchor }) = self.stack.pop() {
-                    self.push_node(Node::new(Kind::Seq(items), pos), anchor);
+                    self.push_node(Node::new(Kind::Seq(items), pos), anchor, false);
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { entries, pos, anchor, .. }) = self.stack.pop() {
-                    self.push_node(Node::new(Kind::Map(entries), pos), anchor);
+                if let Some(Frame::Map(m)) = self.stack.pop() {
+                    let (pos, anchor) = (m.pos, m.anchor);
+                    if let Some(entries) = self.merged(m) {
+                        self.push_node(Node::new(Kind::Map(entries), pos), anchor, false);
+                    }
                 }
             }
             Event::Alias(id) => {
@@ -499,7 +689,7 @@ impl<'input, 'f> SpannedEventReceiver<'input> for Builder<'f> {
                 }
                 if self.count(size, pos, true) {
                     let node = self.anchors[&id].clone();
-                    self.push_node(node, 0);
+                    self.push_node(node, 0, false);
                 }
             }
             Event::DocumentEnd => {
@@ -531,16 +721,107 @@ mod tests {
     }
 
     #[test]
-    fn rejects_duplicate_keys_with_both_lines() {
+    fn duplicate_keys_refused_or_last_wins_with_both_lines() {
         let e = load_documents("t.yaml", "a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(e.line, Some(3));
         assert!(e.message.contains("first defined on line 1"), "{}", e.message);
+        let l = load("t.yaml", "a: 1\nb: 2\na: 3\n", Duplicates::LastWins).unwrap();
+        assert_eq!(l.docs[0].to_json(), serde_json::json!({"a": 3, "b": 2}));
+        assert_eq!(l.docs[0].entries()[0].0.pos.line, 3, "the key's position is the one that won");
+        assert_eq!(l.notes, vec![Note::DuplicateKey { key: "a".into(), first: Pos { line: 1, col: 1 }, second: Pos { line: 3, col: 1 } }]);
+        // Past the size where the key index takes over.
+        let mut big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        big.push_str("k7: last\n");
+        let l = load("t.yaml", &big, Duplicates::LastWins).unwrap();
+        assert_eq!(l.docs[0].get("k7").unwrap().as_str(), Some("last"));
+        assert_eq!(l.docs[0].entries().len(), 40);
+        assert_eq!(l.notes.len(), 1);
+    }
+
+    fn json(text: &str) -> serde_json::Value {
+        load_documents("t.yaml", text).unwrap_or_else(|e| panic!("{e}"))[0].to_json()
     }
 
     #[test]
-    fn rejects_merge_keys_and_bounds_alias_bombs() {
-        let e = load_documents("t.yaml", "a: &x {k: 1}\nb:\n  <<: *x\n").unwrap_err();
-        assert!(e.message.contains("merge keys"));
+    fn merge_keys_as_yaml_1_1_readers_apply_them() {
+        // Explicit keys win wherever they are written; merged keys keep their own lines.
+        let docs = load_documents("t.yaml", "base: &b {x: 1, y: 2}\nm:\n  y: 9\n  <<: *b\n").unwrap();
+        assert_eq!(docs[0].get("m").unwrap().to_json(), serde_json::json!({"y": 9, "x": 1}));
+        assert_eq!(docs[0].get("m").unwrap().get("x").unwrap().pos.line, 1);
+        // In a list the earlier map wins; inline maps merge too; merges nest.
+        assert_eq!(json("a: &a {k: a, only_a: 1}\nb: &b {k: b, only_b: 2}\nm:\n  <<: [*a, *b]\n")["m"], serde_json::json!({"k": "a", "only_a": 1, "only_b": 2}));
+        assert_eq!(json("m:\n  <<: {k: 1}\n  j: 2\n")["m"], serde_json::json!({"k": 1, "j": 2}));
+        assert_eq!(json("a: &a {x: 1}\nb: &b\n  <<: *a\n  y: 2\nc:\n  <<: *b\n")["c"], serde_json::json!({"x": 1, "y": 2}));
+        // A later `<<` wins over an earlier one.
+        assert_eq!(json("a: &a {k: a}\nb: &b {k: b}\nm:\n  <<: *a\n  <<: *b\n")["m"], serde_json::json!({"k": "b"}));
+        // A quoted `<<` is an ordinary key.
+        assert_eq!(json("m:\n  \"<<\": 1\n")["m"], serde_json::json!({"<<": 1}));
+        // What the other readers refuse stays an error.
+        let e = load_documents("t.yaml", "a: &a 1\nm:\n  <<: *a\n").unwrap_err();
+        assert!(e.message.contains("needs a mapping"), "{}", e.message);
+        assert_eq!((e.line, e.col), (Some(3), Some(3)));
+        assert!(e.message.contains("found an integer (line 1)"), "{}", e.message);
+        let e = load_documents("t.yaml", "a: &a {x: 1}\nm:\n  <<: [*a, 3]\n").unwrap_err();
+        assert!(e.message.contains("mappings only"), "{}", e.message);
+        assert_eq!((e.line, e.col), (Some(3), Some(3)));
+    }
+
+    #[test]
+    fn flow_collections_indented_less_than_yaml_1_2_asks() {
+        let text = "spec:\n  command: [\n    \"sh\", \"-c\",\n    \"run\"\n  ]\n  args: [\n\"x\",\n  \"y\"\n]\n  image: i\n";
+        let docs = load_documents("t.yaml", text).unwrap();
+        let spec = docs[0].get("spec").unwrap();
+        assert_eq!(spec.to_json(), serde_json::json!({"command": ["sh", "-c", "run"], "args": ["x", "y"], "image": "i"}));
+        // Positions are those of the text as written, also on a line that was moved.
+        assert_eq!(spec.get("args").unwrap().items()[0].pos, Pos { line: 7, col: 1 });
+        assert_eq!(spec.get("image").unwrap().pos, Pos { line: 10, col: 10 });
+        // A flow mapping too.
+        assert_eq!(json("a:\n  b: {\n  c: 1\n  }\n")["a"], serde_json::json!({"b": {"c": 1}}));
+        // Still errors: an unclosed bracket, and an error after a repaired line keeps its column.
+        let e = load_documents("t.yaml", "a: [\n1,\nb: c: d\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = load_documents("t.yaml", "a: [1,\n]\nb: [\n").unwrap_err();
+        assert!(e.message.contains("not closed") || e.message.contains("malformed"), "{e}");
+    }
+
+    /// The new paths (merge keys, duplicate keys, flow re-indentation) under deterministic
+    /// mutations of the fixtures that use them: errors are fine, panics and hangs are not.
+    #[test]
+    fn mutated_yaml_constructs_never_panic() {
+        let seeds = [
+            include_str!("../../fixtures/realworld/yaml-merge-keys.yaml"),
+            include_str!("../../fixtures/realworld/yaml-flow-indent.yaml"),
+            include_str!("../../fixtures/realworld/yaml-duplicate-keys.yaml"),
+        ];
+        let tokens = ["[", "]", "{", "}", ",", "<<: *pod\n", "<<: [*pod, *small]\n", "\n", "  ", "&a ", "*a", ": ", "- ", "\n]", "\n}"];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for case in 0..3000 {
+            let mut text: Vec<char> = seeds[case % seeds.len()].chars().collect();
+            for _ in 0..1 + next(4) {
+                let at = next(text.len() + 1);
+                if next(3) == 0 && at < text.len() {
+                    let end = (at + 1 + next(6)).min(text.len());
+                    text.drain(at..end);
+                } else {
+                    let t = tokens[next(tokens.len())];
+                    text.splice(at..at, t.chars());
+                }
+            }
+            let text: String = text.into_iter().collect();
+            for mode in [Duplicates::Refuse, Duplicates::LastWins] {
+                let _ = load("m.yaml", &text, mode);
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_alias_bombs() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..9 {
             bomb.push_str(&format!("{}: &{} [", (b'a' + i) as char, (b'a' + i) as char));

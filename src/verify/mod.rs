@@ -131,9 +131,11 @@ pub fn run(req: &Request) -> Result<Outcome> {
 
     let overrides = user.parameter_overrides();
     let mut processed = oracle::process(&input, &overrides);
-    oracle::overrides::apply(&mut processed.objects, &processed.raw, &input, &effective);
+    oracle::overrides::apply(&mut processed.objects, &processed.raw, &input, &effective, &req.options)?;
     let setting = oracle::Setting::new(&effective, &req.options);
-    let expected = oracle::expected(&processed, &setting, &req.options)?;
+    let mut expected = oracle::expected(&processed, &setting, &req.options)?;
+    let left_out = oracle::overrides::disabled_workloads(&processed.objects, &processed.raw, &effective, &req.options)?;
+    expected.retain(|e| !left_out.contains(&e.name) && !e.name.strip_suffix("-hpa").is_some_and(|n| left_out.contains(n)));
 
     let comparable: Vec<Value> = rendered.iter().map(with_parsed_config).collect();
     let mut tally = Tally::default();
@@ -252,6 +254,12 @@ fn chart_externals(chart_dir: &Path, input: &Input, overrides: &BTreeMap<String,
         out
     };
     let mut out = closure::Externals::new();
+    // Pull secrets the values name are the user's own: they resolve themselves.
+    for s in values::at(effective, "imagePullSecrets").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+        if let Some(n) = s.get("name").and_then(Value::as_str) {
+            out.insert(("Secret".into(), n.to_string()), "imagePullSecrets".into());
+        }
+    }
     for e in report.get("externals").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
         let kind = e.get("kind").map(exp::as_text).unwrap_or_default();
         let key = e.get("values_key").map(exp::as_text).unwrap_or_default();

@@ -135,6 +135,11 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
                 .with("adminUsername", Val::str("postgres"))
                 .with("adminPassword", Val::If(Cond::value("database.bundled.enabled"), Box::new(Val::Generated(Generated { param: None, secret: Text::lit(format!("{}-db", app.name)), key: "pgPass".into(), base64: false, recipe: GenRecipe::AlphaNum(16) })), Box::new(secret_val(st, "password"))))
                 .with("sslMode", setting_val(st, "sslMode"))
+                .when(
+                    Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.caSecret")]),
+                    "rdsCa",
+                    Val::SecretValue { secret: Text::value("database.external.caSecret"), key: Text::lit("ca.crt") },
+                )
                 .build(),
             "inMemoryDb" => Val::map()
                 .with("hostname", setting_val(st, "host"))
@@ -143,7 +148,7 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
             "kafka" => {
                 let broker = Val::map()
                     .with("hostname", setting_val(st, "host"))
-                    .with("port", v("kafka.external.port"))
+                    .with("port", Val::If(Cond::value("kafka.bundled.enabled"), Box::new(Val::Int(9092)), Box::new(v("kafka.external.port"))))
                     .when(Cond::value("kafka.sasl.mechanism"), "authtype", Val::str("sasl"))
                     .when(
                         Cond::value("kafka.sasl.mechanism"),
@@ -168,13 +173,14 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
                         .with("accessKey", secret_val(st, "accessKey"))
                         .with("secretKey", secret_val(st, "secretKey"))
                         .with("region", s("objectStore.external.region"))
-                        .with("endpoint", s("objectStore.external.host"))
+                        .with("endpoint", setting_val(st, "host"))
                         .build()
                 });
+                let bundled = Cond::value("objectStore.bundled.enabled");
                 Val::map()
-                    .with("hostname", s("objectStore.external.host"))
-                    .with("port", v("objectStore.external.port"))
-                    .with("tls", v("objectStore.external.tls"))
+                    .with("hostname", setting_val(st, "host"))
+                    .with("port", Val::If(bundled.clone(), Box::new(Val::Int(9000)), Box::new(v("objectStore.external.port"))))
+                    .with("tls", Val::If(bundled, Box::new(Val::Bool(false)), Box::new(v("objectStore.external.tls"))))
                     .with("accessKey", secret_val(st, "accessKey"))
                     .with("secretKey", secret_val(st, "secretKey"))
                     .with("buckets", Val::seq(buckets))
@@ -201,7 +207,7 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
         .with("type", Val::str("Opaque"))
         .with("stringData", Val::map().with("cdappconfig.json", Val::ConfigJson(app.name.clone())).build())
         .build();
-    model.extra.push(crate::model::ExtraObject { file: format!("cdappconfig-{}.yaml", app.name), body: secret, when: None });
+    model.extra.push(crate::model::ExtraObject { file: format!("cdappconfig-{}.yaml", app.name), body: secret, when: None, infra: false });
 
     let acg = EnvVar { name: "ACG_CONFIG".into(), value: EnvValue::Value(Val::str(FILE)), origin: EnvOrigin::Clowder, when: None, source: None };
     let mount = Val::map().with("name", Val::str("config-secret")).with("mountPath", Val::str(MOUNT)).build();

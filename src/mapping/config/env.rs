@@ -1,16 +1,17 @@
 //! Env mode: Clowder's injected configuration replaced by the env vars the app's profile names.
 
 
-use crate::mapping::connections::{Connections, Setting, Settings};
+use crate::mapping::connections::{Connections, Mount, Setting, Settings};
 use crate::mapping::profile::{EnvSpec, Profile};
 use crate::mapping::Ctx;
 use crate::error::InputError;
 use crate::model::workload::{EnvOrigin, EnvValue, EnvVar};
-use crate::model::{Container, Model, Outcome, Val};
+use crate::model::{Cond, Container, Item, Model, Outcome, Val};
 use crate::source::clowdapp::ClowdApp;
 
 
-fn container_applies(profile: &Profile, c: &Container) -> bool {
+/// Does the profile's configuration go to this container (by the parameters its image uses)?
+pub fn container_applies(profile: &Profile, c: &Container) -> bool {
     let wanted = &profile.containers.image_parameters;
     if wanted.is_empty() {
         return true;
@@ -25,7 +26,7 @@ fn container_applies(profile: &Profile, c: &Container) -> bool {
 
 fn resolve(profile: &Profile, provider: &str, spec: &EnvSpec, settings: &Settings) -> Result<Option<Setting>, InputError> {
     if let Some(l) = &spec.literal {
-        return Ok(Some(Setting { value: EnvValue::Value(Val::str(l)), when: None }));
+        return Ok(Some(Setting::new(EnvValue::Value(Val::str(l)), None)));
     }
     let from = spec.from.as_deref().unwrap_or_default();
     match settings.get(from) {
@@ -55,9 +56,16 @@ pub fn apply_env(ctx: &mut Ctx, app: &ClowdApp, profile: &Profile, conns: &Conne
         model.infrastructure.iter().find(|n| n.app == app.name && n.provider == provider && detail.is_none_or(|d| n.detail.ends_with(d))).map(|n| n.source.clone())
     };
     let mut additions: Vec<EnvVar> = Vec::new();
+    // Files some settings point at (CA certificates): mounted where the env var goes.
+    let mut mounts: Vec<(Mount, Option<Cond>)> = Vec::new();
     for (provider, settings) in &conns.providers {
         for spec in provider_specs(profile, provider) {
             if let Some(s) = resolve(profile, provider, spec, settings)? {
+                if let Some(m) = &s.mount
+                    && !mounts.iter().any(|(x, _)| x == m)
+                {
+                    mounts.push((m.clone(), s.when.clone()));
+                }
                 additions.push(EnvVar { name: spec.name.clone(), value: s.value, origin: EnvOrigin::Provider(provider.to_string()), when: s.when, source: source_of(provider, None) });
             }
         }
@@ -69,11 +77,13 @@ pub fn apply_env(ctx: &mut Ctx, app: &ClowdApp, profile: &Profile, conns: &Conne
             }
         }
     }
+    super::prune_unused(model, conns, |provider, key| provider_specs(profile, provider).iter().any(|s| s.from.as_deref() == Some(key)));
     let mut forced = 0;
     let mut kept: Vec<(String, String)> = Vec::new();
     let mut skipped_containers = Vec::new();
     for w in model.workloads.iter_mut().filter(|w| w.app == app.name) {
         let wname = w.name.display();
+        let mut mounted = false;
         let all: Vec<&mut Container> = w.pod.containers.iter_mut().chain(w.pod.init_containers.iter_mut()).collect();
         for c in all {
             if !container_applies(profile, c) {
@@ -96,6 +106,13 @@ pub fn apply_env(ctx: &mut Ctx, app: &ClowdApp, profile: &Profile, conns: &Conne
                 }
                 c.env.push(a.clone());
             }
+            for (m, when) in &mounts {
+                c.conditional_mounts.push(Item { val: m.mount.clone(), when: when.clone() });
+                mounted = true;
+            }
+        }
+        if mounted {
+            w.pod.conditional_volumes.extend(mounts.iter().map(|(m, when)| Item { val: m.volume.clone(), when: when.clone() }));
         }
     }
     if let Some(port) = profile.app_ports.get("private") {

@@ -8,7 +8,7 @@ use crate::model::{Cond, ExtraObject, Part, Text, Val};
 pub use crate::mapping::connections::{Setting, Settings};
 
 pub fn plain(v: Val) -> Setting {
-    Setting { value: EnvValue::Value(v), when: None }
+    Setting::new(EnvValue::Value(v), None)
 }
 
 pub fn text(t: Text) -> Setting {
@@ -38,7 +38,7 @@ pub fn port_str(path: &str) -> Val {
 
 /// Objects rendered only when the bundled service is on.
 pub fn bundled(model_extra: &mut Vec<ExtraObject>, file: &str, body: Val, switch: &str) {
-    model_extra.push(ExtraObject { file: file.to_string(), body, when: Some(Cond::value(switch)) });
+    model_extra.push(ExtraObject { file: file.to_string(), body, when: Some(Cond::value(switch)), infra: true });
 }
 
 pub fn object(api: &str, kind: &str, name: &str, labels: &[(String, Val)]) -> MapBuilder {
@@ -56,4 +56,48 @@ pub fn service(name: &str, labels: &[(String, Val)], selector: &[(String, Val)],
 
 pub fn generated(secret: &str, key: &str, n: usize) -> Val {
     Val::Generated(Generated { param: None, secret: Text::lit(secret), key: key.into(), base64: false, recipe: GenRecipe::AlphaNum(n) })
+}
+
+/// An object whose metadata also carries annotations.
+pub fn annotated(api: &str, kind: &str, name: &str, labels: &[(String, Val)], annotations: Vec<(&str, Val)>) -> MapBuilder {
+    let mut a = Val::map();
+    for (k, v) in annotations {
+        a = a.with(k, v);
+    }
+    Val::map()
+        .with("apiVersion", Val::str(api))
+        .with("kind", Val::str(kind))
+        .with("metadata", Val::map().with("name", Val::str(name)).with("labels", label_map(labels)).with("annotations", a.build()).build())
+}
+
+/// Requests and limits for the chart's small helper containers (waits, set-up jobs).
+pub fn small_resources() -> Val {
+    Val::map()
+        .with("limits", Val::map().with("cpu", Val::str("200m")).with("memory", Val::str("128Mi")).build())
+        .with("requests", Val::map().with("cpu", Val::str("10m")).with("memory", Val::str("32Mi")).build())
+        .build()
+}
+
+/// A set-up Job of a bundled service (database init, buckets, topics): a hook at weight -10,
+/// after the service and before the app's invoked jobs. `events` says which hook.
+pub fn setup_job(name: &str, labels: &[(String, Val)], events: Val, container: Val) -> Val {
+    let pod = Val::map()
+        .with("metadata", Val::map().with("labels", label_map(labels)).build())
+        .with("spec", Val::map().with("restartPolicy", Val::str("Never")).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
+        .build();
+    annotated("batch/v1", "Job", name, labels, vec![("helm.sh/hook", events), ("helm.sh/hook-weight", Val::str("-10")), ("helm.sh/hook-delete-policy", Val::str("before-hook-creation"))])
+        .with("spec", Val::map().with("backoffLimit", Val::Int(6)).with("template", pod).build())
+        .build()
+}
+
+/// A file from a Secret's `ca.crt`, for clients that verify TLS: the setting is its path, and
+/// every container that receives it mounts the Secret.
+pub fn ca_file(volume: &str, secret_path: &str, when: Cond) -> Setting {
+    let dir = format!("/etc/clowd2helm/{volume}");
+    let vol = Val::map()
+        .with("name", Val::str(volume))
+        .with("secret", Val::map().with("secretName", Val::Str(Text::value(secret_path))).with("items", Val::seq([Val::map().with("key", Val::str("ca.crt")).with("path", Val::str("ca.crt")).build()])).build())
+        .build();
+    let mount = Val::map().with("name", Val::str(volume)).with("mountPath", Val::str(&dir)).with("readOnly", Val::Bool(true)).build();
+    Setting::new(EnvValue::Value(Val::str(format!("{dir}/ca.crt"))), Some(when)).mounting(crate::mapping::connections::Mount { volume: vol, mount })
 }

@@ -77,6 +77,8 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                         "",
                         ValuesNode::leaf(json!({"limits": {"cpu": lim_cpu, "memory": lim_mem}, "requests": {"cpu": req_cpu, "memory": req_mem}})),
                     ),
+                    ("podSecurityContext", "Pod securityContext of the database, e.g. `{fsGroup: 26}` where volumes are owned by root (plain Kubernetes); OpenShift assigns one itself.", ValuesNode::open(json!({}))),
+                    ("initSql", "SQL run once the database is up, as its superuser `postgres` in the app's database (a hook Job `<app>-db-init` before the app's invoked jobs), e.g. extensions the app cannot create itself. The image must follow the sclorg conventions (POSTGRESQL_ADMIN_PASSWORD), as Clowder's does.", ValuesNode::leaf("")),
                 ]),
             ),
             (
@@ -90,6 +92,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                     ("userKey", "", ValuesNode::leaf("db.user")),
                     ("passwordKey", "", ValuesNode::leaf("db.password")),
                     ("sslMode", "PostgreSQL sslmode for clients that take it (cdappconfig `sslMode`).", ValuesNode::leaf("disable")),
+                    ("caSecret", "Secret with the server's CA certificate (key `ca.crt`), mounted at /etc/clowd2helm/database-ca; empty: none.", ValuesNode::leaf("")),
                 ]),
             ),
         ]),
@@ -104,9 +107,12 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
     s.insert("host", plain(if_bundled("database", Val::str(&svc), req("database.external.host"))));
     s.insert("port", plain(if_bundled("database", Val::str("5432"), port_str("database.external.port"))));
     s.insert("name", plain(name.clone()));
-    s.insert("username", Setting { value: EnvValue::From(secret_ref(secret_name.clone(), if_bundled("database", Val::str("username"), vref("database.external.userKey")))), when: None });
-    s.insert("password", Setting { value: EnvValue::From(secret_ref(secret_name, if_bundled("database", Val::str("password"), vref("database.external.passwordKey")))), when: None });
-    s.insert("sslMode", plain(if_bundled("database", Val::str("disable"), vref("database.external.sslMode"))));
+    s.insert("username", Setting::new(EnvValue::From(secret_ref(secret_name.clone(), if_bundled("database", Val::str("username"), vref("database.external.userKey")))), None));
+    s.insert("password", Setting::new(EnvValue::From(secret_ref(secret_name, if_bundled("database", Val::str("password"), vref("database.external.passwordKey")))), None));
+    s.insert("sslMode", plain(if_bundled("database", Val::str("disable"), vref("database.external.sslMode"))).only("database.external.sslMode"));
+    // The CA, as a file: for clients that verify the server (Koku turns on verify-full with it).
+    let ca_on = Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.caSecret")]);
+    s.insert("caFile", ca_file("database-ca", "database.external.caSecret", ca_on).only("database.external.caSecret"));
 
     // Bundled objects, as Clowder's local database provider makes them.
     let mut db_labels = labels.to_vec();
@@ -175,7 +181,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                     "template",
                     Val::map()
                         .with("metadata", Val::map().with("labels", label_map(&db_labels)).build())
-                        .with("spec", Val::map().with("containers", Val::seq([container])).build())
+                        .with("spec", Val::map().when(Cond::value("database.bundled.podSecurityContext"), "securityContext", Val::ValueRef("database.bundled.podSecurityContext".into())).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
                         .build(),
                 )
                 .with("volumeClaimTemplates", Val::seq([Val::map().with("metadata", Val::map().with("name", Val::str("data")).build()).with("spec", claim_spec).build()]))
@@ -187,5 +193,64 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
     for body in [secret, statefulset, service] {
         bundled(extra, &file, body, "database.bundled.enabled");
     }
+    extra.push(ExtraObject {
+        file,
+        body: init_job(&app.name, &svc, labels, &name),
+        when: Some(Cond::And(vec![Cond::value("database.bundled.enabled"), Cond::value("database.bundled.initSql")])),
+        infra: true,
+    });
     Ok(Some((s, vref("database.bundled.enabled"))))
+}
+
+/// `<app>-db-init`: waits for the bundled database, then runs `database.bundled.initSql` as the
+/// superuser. A hook after the database and before the app's invoked jobs (weight -10): in an
+/// ordered install a pre-install hook, otherwise a post-install one.
+fn init_job(app: &str, svc: &str, labels: &[(String, Val)], db_name: &Val) -> Val {
+    let name = format!("{app}-db-init");
+    let env = Val::seq([
+        Val::map().with("name", Val::str("PGHOST")).with("value", Val::str(svc)).build(),
+        Val::map().with("name", Val::str("PGPORT")).with("value", Val::str("5432")).build(),
+        Val::map().with("name", Val::str("PGDATABASE")).with("value", db_name.clone()).build(),
+        Val::map().with("name", Val::str("PGUSER")).with("value", Val::str("postgres")).build(),
+        Val::map().with("name", Val::str("PGPASSWORD")).with("valueFrom", secret_ref(Val::str(svc), Val::str("pgPass"))).build(),
+        Val::map().with("name", Val::str("INIT_SQL")).with("value", vref("database.bundled.initSql")).build(),
+    ]);
+    let script = "until pg_isready -t 5; do echo \"waiting for the database at $PGHOST:$PGPORT\"; sleep 2; done\npsql -v ON_ERROR_STOP=1 -c \"$INIT_SQL\"\n";
+    let container = Val::map()
+        .with("name", Val::str("db-init"))
+        .with("image", vref("database.bundled.image"))
+        .with("command", Val::seq([Val::str("/bin/sh"), Val::str("-c"), Val::str(script)]))
+        .with("env", env)
+        .with("resources", small_resources())
+        .build();
+    let hook = Val::If(Cond::value(crate::model::ORDERED), Box::new(Val::str(crate::model::ORDERED_EVENTS)), Box::new(Val::str("post-install,post-upgrade")));
+    setup_job(&name, labels, hook, container)
+}
+
+/// An init container for a job that needs the database: it waits until the server accepts
+/// connections (invoked jobs in an ordered install run right after the database is created).
+pub fn wait_container(settings: &Settings) -> Option<crate::model::Container> {
+    let value = |k: &str| match settings.get(k).map(|s| &s.value) {
+        Some(EnvValue::Value(v)) => Some(v.clone()),
+        _ => None,
+    };
+    let env = |name: &str, v: Val| crate::model::workload::EnvVar { name: name.into(), value: EnvValue::Value(v), origin: crate::model::workload::EnvOrigin::Provider("database".into()), when: None, source: None };
+    Some(crate::model::Container {
+        name: crate::model::Text::lit("wait-for-database"),
+        image: vref("database.bundled.image"),
+        command: Some(Val::seq([Val::str("/bin/sh"), Val::str("-c"), Val::str("until pg_isready -h \"$DB_HOST\" -p \"$DB_PORT\" -t 5; do echo \"waiting for the database at $DB_HOST:$DB_PORT\"; sleep 2; done\n")])),
+        args: None,
+        env: vec![env("DB_HOST", value("host")?), env("DB_PORT", value("port")?)],
+        ports: Vec::new(),
+        resources: crate::model::Resources { limits: vec![("cpu".into(), Val::str("100m")), ("memory".into(), Val::str("64Mi"))], requests: vec![("cpu".into(), Val::str("10m")), ("memory".into(), Val::str("32Mi"))] },
+        liveness_probe: None,
+        readiness_probe: None,
+        volume_mounts: Vec::new(),
+        conditional_mounts: Vec::new(),
+        lifecycle: None,
+        image_pull_policy: "IfNotPresent",
+        restart_policy: None,
+        inherits_env: false,
+        when: Some(Cond::value(crate::model::ORDERED)),
+    })
 }

@@ -26,12 +26,12 @@ pub fn feature_flags(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock
     });
     let on = Cond::value("featureFlags.enabled");
     let mut s = Settings::new();
-    s.insert("host", Setting { value: EnvValue::Value(vref("featureFlags.host")), when: Some(on.clone()) });
-    s.insert("port", Setting { value: EnvValue::Value(port_str("featureFlags.port")), when: Some(on.clone()) });
-    s.insert("scheme", Setting { value: EnvValue::Value(vref("featureFlags.scheme")), when: Some(on.clone()) });
+    s.insert("host", Setting::new(EnvValue::Value(vref("featureFlags.host")), Some(on.clone())));
+    s.insert("port", Setting::new(EnvValue::Value(port_str("featureFlags.port")), Some(on.clone())));
+    s.insert("scheme", Setting::new(EnvValue::Value(vref("featureFlags.scheme")), Some(on.clone())));
     s.insert(
         "clientAccessToken",
-        Setting { value: EnvValue::From(secret_ref(vref("featureFlags.existingSecret"), vref("featureFlags.tokenKey"))), when: Some(Cond::And(vec![on, Cond::value("featureFlags.existingSecret")])) },
+        Setting::new(EnvValue::From(secret_ref(vref("featureFlags.existingSecret"), vref("featureFlags.tokenKey"))), Some(Cond::And(vec![on, Cond::value("featureFlags.existingSecret")]))),
     );
     Ok(Some(s))
 }

@@ -24,7 +24,9 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
                 "",
                 ValuesNode::map(vec![
                     ("enabled", "Run Valkey in the chart.", ValuesNode::leaf(shared.is_none())),
-                    ("image", "Clowder's Valkey image (needs registry.redhat.io credentials; any Valkey/Redis image works).", ValuesNode::leaf("registry.redhat.io/rhel10/valkey-8:10.0")),
+                    ("image", "Clowder's Valkey image (registry.redhat.io needs pull credentials; a public one is docker.io/valkey/valkey). A Redis image works with `server: redis-server` and `cli: redis-cli`.", ValuesNode::leaf("registry.redhat.io/rhel10/valkey-8:10.0")),
+                    ("server", "Server command of the image.", ValuesNode::leaf("valkey-server")),
+                    ("cli", "Client command of the image (liveness and readiness probes run `<cli> ping`).", ValuesNode::leaf("valkey-cli")),
                 ]),
             ),
             (
@@ -44,21 +46,21 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
     s.insert("port", plain(if_bundled("inMemoryDb", Val::str("6379"), port_str("inMemoryDb.external.port"))));
     s.insert(
         "password",
-        Setting {
-            value: EnvValue::From(secret_ref(vref("inMemoryDb.external.existingSecret"), vref("inMemoryDb.external.passwordKey"))),
-            when: Some(Cond::And(vec![Cond::value("inMemoryDb.bundled.enabled").negated(), Cond::value("inMemoryDb.external.existingSecret")])),
-        },
+        Setting::new(
+            EnvValue::From(secret_ref(vref("inMemoryDb.external.existingSecret"), vref("inMemoryDb.external.passwordKey"))),
+            Some(Cond::And(vec![Cond::value("inMemoryDb.bundled.enabled").negated(), Cond::value("inMemoryDb.external.existingSecret")])),
+        ),
     );
     let mut redis_labels = labels.to_vec();
     redis_labels.push(("env-app".into(), Val::str(&svc)));
     redis_labels.push(("service".into(), Val::str("redis")));
     let selector = vec![("env-app".to_string(), Val::str(&svc)), ("service".into(), Val::str("redis"))];
     let config = object("v1", "ConfigMap", &svc, labels).with("data", Val::map().with("redis.conf", Val::str("stop-writes-on-bgsave-error no\nprotected-mode no\n")).build()).build();
-    let probe = Val::map().with("exec", Val::map().with("command", Val::seq([Val::str("valkey-cli"), Val::str("ping")])).build()).with("initialDelaySeconds", Val::Int(5)).with("periodSeconds", Val::Int(10)).build();
+    let probe = Val::map().with("exec", Val::map().with("command", Val::seq([vref("inMemoryDb.bundled.cli"), Val::str("ping")])).build()).with("initialDelaySeconds", Val::Int(5)).with("periodSeconds", Val::Int(10)).build();
     let container = Val::map()
         .with("name", Val::str(&svc))
         .with("image", vref("inMemoryDb.bundled.image"))
-        .with("command", Val::seq([Val::str("valkey-server"), Val::str("/etc/redis/redis.conf")]))
+        .with("command", Val::seq([vref("inMemoryDb.bundled.server"), Val::str("/etc/redis/redis.conf")]))
         .with("ports", Val::seq([Val::map().with("name", Val::str("redis")).with("containerPort", Val::Int(6379)).with("protocol", Val::str("TCP")).build()]))
         .with("livenessProbe", probe.clone())
         .with("readinessProbe", probe)
@@ -77,6 +79,7 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
                         .with(
                             "spec",
                             Val::map()
+                                .when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into()))
                                 .with("containers", Val::seq([container]))
                                 .with("volumes", Val::seq([Val::map().with("name", Val::str("config")).with("configMap", Val::map().with("name", Val::str(&svc)).with("defaultMode", Val::Int(420)).build()).build()]))
                                 .build(),

@@ -8,9 +8,16 @@ use crate::model::workload::EnvValue;
 use crate::source::clowdapp::ClowdApp;
 use crate::mapping::connections::KafkaMapping;
 
-/// `kafkaTopics`: an external (or shared) Kafka; topic names mapped in values; optional Strimzi
+/// Kafka is there at all: bundled, or an external host is set. Components that need Kafka
+/// (profile `requires`) render only then.
+pub fn available() -> Cond {
+    Cond::Or(vec![Cond::value("kafka.bundled.enabled"), Cond::value("kafka.external.host")])
+}
+
+/// `kafkaTopics`: a bundled single-node Kafka, or an external (or shared) one; topic names
+/// mapped in values when the app can be told other names (`renames`); optional Strimzi
 /// KafkaTopic objects.
-pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<KafkaMapping>, InputError> {
+pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], renames: bool, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<KafkaMapping>, InputError> {
     // KEDA kafka triggers need the brokers even when the app requests no topic.
     let kafka_trigger = app.deployments.iter().filter_map(|d| d.auto_scaler.as_ref()).flat_map(|a| a.get("triggers").map(|t| t.items().to_vec()).unwrap_or_default()).any(|t| t.get("type").and_then(|n| n.as_str()) == Some("kafka"));
     if app.kafka_topics.is_empty() && !kafka_trigger {
@@ -22,15 +29,32 @@ pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra
         let requested = name.as_literal().unwrap_or_else(|| name.display());
         topics.push((requested, t));
     }
+    let svc = format!("{}-kafka", app.name);
+    let mut topic_values = vec![
+        ("create", "Render Strimzi KafkaTopic objects (needs the Strimzi CRDs).", ValuesNode::leaf(false)),
+        ("cluster", "Strimzi cluster name (label strimzi.io/cluster).", ValuesNode::leaf("kafka")),
+    ];
+    if renames {
+        topic_values.push(("names", "Requested topic name → actual topic name (the app is told the actual one).", ValuesNode::Map(topics.iter().map(|(r, _)| (r.clone(), String::new(), ValuesNode::leaf(r.as_str()))).collect())));
+    }
     values.push(ValuesBlock {
         key: "kafka".into(),
-        comment: format!("Kafka for ClowdApp `{}` (Clowder's kafka provider). The chart does not run Kafka: point it at yours.", app.name),
+        comment: format!("Kafka for ClowdApp `{}` (Clowder's kafka provider): a bundled single-node broker, or yours. With neither, the components that need Kafka are not rendered.", app.name),
         value: ValuesNode::map(vec![
+            (
+                "bundled",
+                "",
+                ValuesNode::map(vec![
+                    ("enabled", &format!("Run a single-node Kafka (KRaft, plaintext) `{svc}` that creates the app's topics at start; its data is not persistent."), ValuesNode::leaf(false)),
+                    ("image", "Apache Kafka's image.", ValuesNode::leaf("docker.io/apache/kafka:3.9.1")),
+                    ("resources", "", ValuesNode::leaf(serde_json::json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "512Mi"}}))),
+                ]),
+            ),
             (
                 "external",
                 "",
                 ValuesNode::map(vec![
-                    ("host", "Bootstrap host (one address; Koku reads a single host:port).", ValuesNode::leaf("kafka")),
+                    ("host", "Bootstrap host when bundled.enabled is false (one address; Koku reads a single host:port); empty: no Kafka.", ValuesNode::leaf("kafka")),
                     ("port", "", ValuesNode::leaf(9092)),
                     ("securityProtocol", "Applied when SASL is on (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL).", ValuesNode::leaf("SASL_SSL")),
                 ]),
@@ -45,31 +69,37 @@ pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra
                     ("passwordKey", "", ValuesNode::leaf("password")),
                 ]),
             ),
-            ("caSecret", "Secret holding the broker CA (key ca.crt), for clients that verify TLS; empty: none.", ValuesNode::leaf("")),
-            (
-                "topics",
-                "",
-                ValuesNode::map(vec![
-                    ("create", "Render Strimzi KafkaTopic objects (needs the Strimzi CRDs).", ValuesNode::leaf(false)),
-                    ("cluster", "Strimzi cluster name (label strimzi.io/cluster).", ValuesNode::leaf("kafka")),
-                    ("names", "Requested topic name → actual topic name.", ValuesNode::Map(topics.iter().map(|(r, _)| (r.clone(), String::new(), ValuesNode::leaf(r.as_str()))).collect())),
-                ]),
-            ),
+            ("caSecret", "Secret holding the external brokers' CA (key ca.crt), mounted at /etc/clowd2helm/kafka-ca for clients that verify TLS; empty: none.", ValuesNode::leaf("")),
+            ("topics", "", ValuesNode::map(topic_values)),
         ]),
     });
-    let sasl_on = Cond::value("kafka.sasl.mechanism");
+    let bundled_on = Cond::value("kafka.bundled.enabled");
+    let external = |c: Cond| Cond::And(vec![bundled_on.clone().negated(), c]);
+    let sasl_on = external(Cond::value("kafka.sasl.mechanism"));
+    let on = Some(available());
     let mut s = Settings::new();
-    s.insert("host", plain(req("kafka.external.host")));
-    s.insert("port", plain(port_str("kafka.external.port")));
-    s.insert("bootstrapServers", text(Text(vec![Part::RequiredValue("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())])));
-    s.insert("saslMechanism", Setting { value: EnvValue::Value(vref("kafka.sasl.mechanism")), when: Some(sasl_on.clone()) });
-    s.insert("securityProtocol", Setting { value: EnvValue::Value(vref("kafka.external.securityProtocol")), when: Some(sasl_on.clone()) });
-    s.insert("saslUsername", Setting { value: EnvValue::From(secret_ref(req("kafka.sasl.existingSecret"), vref("kafka.sasl.usernameKey"))), when: Some(sasl_on.clone()) });
-    s.insert("saslPassword", Setting { value: EnvValue::From(secret_ref(req("kafka.sasl.existingSecret"), vref("kafka.sasl.passwordKey"))), when: Some(sasl_on) });
+    s.insert("host", Setting::new(EnvValue::Value(if_bundled("kafka", Val::str(&svc), vref("kafka.external.host"))), on.clone()));
+    s.insert("port", Setting::new(EnvValue::Value(if_bundled("kafka", Val::str("9092"), port_str("kafka.external.port"))), on.clone()));
+    s.insert(
+        "bootstrapServers",
+        Setting::new(EnvValue::Value(if_bundled("kafka", Val::str(format!("{svc}:9092")), Val::Str(Text(vec![Part::Value("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())])))), on.clone()),
+    );
+    s.insert("saslMechanism", Setting::new(EnvValue::Value(vref("kafka.sasl.mechanism")), Some(sasl_on.clone())));
+    s.insert("securityProtocol", Setting::new(EnvValue::Value(vref("kafka.external.securityProtocol")), Some(sasl_on.clone())));
+    s.insert("saslUsername", Setting::new(EnvValue::From(secret_ref(req("kafka.sasl.existingSecret"), vref("kafka.sasl.usernameKey"))), Some(sasl_on.clone())));
+    s.insert("saslPassword", Setting::new(EnvValue::From(secret_ref(req("kafka.sasl.existingSecret"), vref("kafka.sasl.passwordKey"))), Some(sasl_on)));
+    s.insert("caFile", ca_file("kafka-ca", "kafka.caSecret", external(Cond::value("kafka.caSecret"))).only("kafka.caSecret"));
     let mut mapped = Vec::new();
+    let mut actual = Text::default();
     for (requested, t) in &topics {
         let name_path = format!("kafka.topics.names.{}", crate::model::value::path_key(requested));
+        let name = if renames { vref(&name_path) } else { Val::str(requested) };
+        if !actual.0.is_empty() {
+            actual = actual.then_lit(" ");
+        }
+        actual = actual.push(if renames { Part::Value(name_path.clone()) } else { Part::Lit(requested.clone()) });
         let mut spec = Val::map()
+            .with("topicName", name.clone())
             .with("partitions", t.partitions.as_ref().map(|n| ctx.val(n)).transpose()?.unwrap_or(Val::Int(3)))
             .with("replicas", t.replicas.as_ref().map(|n| ctx.val(n)).transpose()?.unwrap_or(Val::Int(3)));
         if !t.config.is_empty() {
@@ -79,17 +109,74 @@ pub fn kafka(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>, extra
         let body = Val::map()
             .with("apiVersion", Val::str("kafka.strimzi.io/v1beta2"))
             .with("kind", Val::str("KafkaTopic"))
-            .with("metadata", Val::map().with("name", vref(&name_path)).with("labels", Val::map().with("strimzi.io/cluster", vref("kafka.topics.cluster")).build()).build())
-            .with("spec", Val::map().with("topicName", vref(&name_path)).build())
+            .with("metadata", Val::map().with("name", name).with("labels", Val::map().with("strimzi.io/cluster", vref("kafka.topics.cluster")).build()).build())
+            .with("spec", spec.build())
             .build();
-        let mut body = body;
-        if let Some(Val::Map(m)) = body.get_mut("spec")
-            && let Val::Map(extra_spec) = spec.build() {
-                m.extend(extra_spec);
-            }
-        extra.push(ExtraObject { file: format!("kafkatopics-{}.yaml", app.name), body, when: Some(Cond::value("kafka.topics.create")) });
-        mapped.push((requested.clone(), name_path));
+        extra.push(ExtraObject { file: format!("kafkatopics-{}.yaml", app.name), body, when: Some(Cond::value("kafka.topics.create")), infra: false });
+        mapped.push((requested.clone(), if renames { name_path } else { String::new() }));
+    }
+    for body in bundled_kafka(&svc, labels, actual) {
+        bundled(extra, &format!("kafka-{}.yaml", app.name), body, "kafka.bundled.enabled");
     }
     Ok(Some((s, mapped)))
 }
 
+/// A single-node Kafka in KRaft mode (broker and controller in one process, plaintext), which
+/// creates the app's topics once it is up, so they exist whenever the broker does.
+fn bundled_kafka(svc: &str, labels: &[(String, Val)], topics: Text) -> Vec<Val> {
+    let mut own = labels.to_vec();
+    own.push(("service".into(), Val::str("kafka")));
+    let selector = vec![("env-app".to_string(), Val::str(svc)), ("service".into(), Val::str("kafka"))];
+    own.push(("env-app".into(), Val::str(svc)));
+    let env = |k: &str, v: &str| Val::map().with("name", Val::str(k)).with("value", Val::str(v)).build();
+    let script = "trap 'kill -TERM \"$server\"; wait \"$server\"' TERM INT\n/etc/kafka/docker/run &\nserver=$!\nfor topic in $APP_TOPICS; do\n  until /opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9092 --create --if-not-exists --topic \"$topic\" --partitions 1 --replication-factor 1; do sleep 3; done\ndone\nwait \"$server\"\n";
+    let tcp = |delay: i64| Val::map().with("tcpSocket", Val::map().with("port", Val::Int(9092)).build()).with("initialDelaySeconds", Val::Int(delay)).with("periodSeconds", Val::Int(10)).build();
+    let container = Val::map()
+        .with("name", Val::str("kafka"))
+        .with("image", vref("kafka.bundled.image"))
+        .with("command", Val::seq([Val::str("/bin/bash"), Val::str("-c"), Val::str(script)]))
+        .with(
+            "env",
+            Val::seq([
+                env("KAFKA_NODE_ID", "1"),
+                env("KAFKA_PROCESS_ROLES", "broker,controller"),
+                env("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093"),
+                env("KAFKA_ADVERTISED_LISTENERS", &format!("PLAINTEXT://{svc}:9092")),
+                env("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
+                env("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
+                env("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
+                env("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT"),
+                env("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
+                env("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
+                env("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1"),
+                env("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0"),
+                env("KAFKA_LOG_DIRS", "/var/lib/kafka/data"),
+                env("CLUSTER_ID", "bxwqTos9TF6afw0uS2yKHw"),
+                Val::map().with("name", Val::str("APP_TOPICS")).with("value", Val::Str(topics)).build(),
+            ]),
+        )
+        .with("ports", Val::seq([Val::map().with("name", Val::str("kafka")).with("containerPort", Val::Int(9092)).with("protocol", Val::str("TCP")).build()]))
+        .with("livenessProbe", tcp(30))
+        .with("readinessProbe", tcp(10))
+        .with("resources", Val::ValueRef("kafka.bundled.resources".into()))
+        .with("volumeMounts", Val::seq([Val::map().with("name", Val::str("data")).with("mountPath", Val::str("/var/lib/kafka/data")).build()]))
+        .build();
+    let statefulset = object("apps/v1", "StatefulSet", svc, &own)
+        .with(
+            "spec",
+            Val::map()
+                .with("serviceName", Val::str(svc))
+                .with("replicas", Val::Int(1))
+                .with("selector", Val::map().with("matchLabels", crate::model::k8s::label_map(&selector)).build())
+                .with(
+                    "template",
+                    Val::map()
+                        .with("metadata", Val::map().with("labels", crate::model::k8s::label_map(&own)).build())
+                        .with("spec", Val::map().when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).with("volumes", Val::seq([Val::map().with("name", Val::str("data")).with("emptyDir", Val::map().build()).build()])).build())
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    vec![statefulset, service(svc, &own, &selector, "kafka", 9092)]
+}

@@ -58,6 +58,12 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         if let Some(n) = &db.shared_db_app_name {
             ctx.find("provider.database-shared", Outcome::NeedsInput, n.pos, "values.yaml:database.external", "sharedDbAppName: the other app's database is used as an external database", Some("set database.external.host and existingSecret to that app's database"));
         }
+        // In an ordered install invoked jobs run right after the database is created.
+        if let Some(wait) = database::wait_container(&s) {
+            for w in model.workloads.iter_mut().filter(|w| w.app == app.name && w.kind == WorkloadKind::HookJob) {
+                w.pod.init_containers.insert(0, wait.clone());
+            }
+        }
         conns.providers.push(("database", s));
     }
     if let Some(s) = in_memory_db::in_memory_db(ctx, app, labels, &mut model.values, &mut model.extra)? {
@@ -69,17 +75,34 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         }
         conns.providers.push(("inMemoryDb", s));
     }
-    if let Some((s, topics)) = kafka::kafka(ctx, app, &mut model.values, &mut model.extra)? {
+    // Topic names can be changed only where the app is told them (cdappconfig.json): in env mode
+    // the app reads the names it asked for.
+    let renames = mode == ConfigMode::Cdappconfig;
+    if let Some((s, topics)) = kafka::kafka(ctx, app, labels, renames, &mut model.values, &mut model.extra)? {
         let pos = app.kafka_topics.first().map(|t| t.pos).unwrap_or(app.pos);
-        ctx.find("provider.kafka", Outcome::NeedsInput, pos, "values.yaml:kafka", format!("kafkaTopics: the chart does not run Kafka; {} topics must exist on your cluster (or set kafka.topics.create with Strimzi)", topics.len()), Some("set kafka.external.host/port and, for SASL, kafka.sasl.*"));
-        model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")), pos, None, &["kafka.external.host", "kafka.external.port", "kafka.sasl.mechanism", "kafka.sasl.existingSecret"], &users));
+        ctx.find(
+            "provider.kafka",
+            Outcome::NeedsInput,
+            pos,
+            "values.yaml:kafka",
+            format!(
+                "kafkaTopics: {} topics on a bundled single-node Kafka (kafka.bundled.enabled, not persistent) or on yours (kafka.external.*; topics must exist, or set kafka.topics.create with Strimzi){}",
+                topics.len(),
+                if renames { "" } else { "; topic names are the ones the app asked for: in env mode the app cannot be told others" }
+            ),
+            Some("set kafka.external.host/port and, for SASL, kafka.sasl.*; or kafka.bundled.enabled=true; with neither, the components that need Kafka are not rendered"),
+        );
+        model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")), pos, Some("kafka.bundled.enabled"), &["kafka.external.host", "kafka.external.port", "kafka.sasl.mechanism", "kafka.sasl.existingSecret"], &users));
         conns.topics = topics;
         conns.providers.push(("kafka", s));
+        if let Some(names) = profile.requires.get("kafka") {
+            crate::mapping::components::require(ctx, model, &app.name, "Kafka", names, &kafka::available());
+        }
     }
-    if let Some((s, buckets)) = object_store::object_store(ctx, app, &mut model.values, &mut model.extra)? {
+    if let Some((s, buckets)) = object_store::object_store(ctx, app, labels, &mut model.values, &mut model.extra)? {
         let pos = app.object_store[0].pos;
-        ctx.find("provider.object-store", Outcome::NeedsInput, pos, "values.yaml:objectStore", format!("objectStore: the chart does not run an S3 store; {} buckets must exist (or enable objectStore.createBuckets)", buckets.len()), Some(&format!("set objectStore.external.endpoint and create Secret {}-object-store with accessKey/secretKey", app.name)));
-        model.infrastructure.push(need(ctx, app, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), pos, None, &["objectStore.external.endpoint", "objectStore.external.existingSecret"], &users));
+        ctx.find("provider.object-store", Outcome::NeedsInput, pos, "values.yaml:objectStore", format!("objectStore: {} buckets on a bundled MinIO (objectStore.bundled.enabled; buckets created by a hook Job) or on your S3-compatible store (objectStore.external.*; buckets must exist, or enable objectStore.createBuckets)", buckets.len()), Some(&format!("set objectStore.external.host/port and create Secret {}-object-store with accessKey/secretKey, or set objectStore.bundled.enabled=true", app.name)));
+        model.infrastructure.push(need(ctx, app, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), pos, Some("objectStore.bundled.enabled"), &["objectStore.external.host", "objectStore.external.port", "objectStore.external.existingSecret"], &users));
         conns.buckets = buckets;
         conns.providers.push(("objectStore", s));
     }
@@ -125,6 +148,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         ConfigMode::Env => env::apply_env(ctx, app, &profile, &conns, model)?,
         ConfigMode::Cdappconfig => cdappconfig::apply(ctx, app, labels, &conns, model)?,
     }
+    crate::mapping::app_env::apply(ctx, app, &profile, model);
     Ok(())
 }
 
@@ -144,7 +168,7 @@ fn metrics(ctx: &mut Ctx, app: &ClowdApp, model: &mut Model) {
                     .build(),
             )
             .build();
-        model.extra.push(ExtraObject { file: w.file.clone(), body, when: Some(Cond::value("metrics.serviceMonitor.enabled")) });
+        model.extra.push(ExtraObject { file: w.file.clone(), body, when: Some(Cond::value("metrics.serviceMonitor.enabled")), infra: false });
         added += 1;
     }
     if added > 0 {

@@ -8,6 +8,7 @@ pub fn cond(c: &Cond) -> String {
         Cond::Value(p) => p.clone(),
         Cond::Not(inner) => format!("not {}", cond(inner)),
         Cond::And(list) => list.iter().map(cond).collect::<Vec<_>>().join(" and "),
+        Cond::Or(list) => format!("({})", list.iter().map(cond).collect::<Vec<_>>().join(" or ")),
     }
 }
 

@@ -4,7 +4,7 @@ use super::show::{self, with_cond};
 use super::{Change, Keyed, SetChange, WorkloadRef, Workloads};
 use crate::chart::emit::Emitter;
 use crate::model::k8s::workload_objects;
-use crate::model::{Autoscaler, Container, EnvValue, Model, Replicas, Text, Val, Workload};
+use crate::model::{Autoscaler, Cond, Container, EnvValue, Model, Replicas, Text, Val, Workload};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -229,11 +229,16 @@ fn render(w: &Workload, e: &Emitter) -> String {
     workload_objects(w).iter().map(|o| e.document(&o.body)).collect()
 }
 
+/// Env as the template writes it: the chart's `appEnv` knobs (an entry that exists only when
+/// set, or a choice in front of the template's value) are the user's, not the template's.
 fn env(c: &Container) -> Vec<(String, String)> {
+    let app_env = |c: &Cond| matches!(c, Cond::Value(p) if p.starts_with("appEnv."));
     c.env
         .iter()
+        .filter(|e| !(e.origin == crate::model::workload::EnvOrigin::Provider("appEnv".into()) && e.when.as_ref().is_some_and(app_env)))
         .map(|e| {
             let v = match &e.value {
+                EnvValue::Value(Val::If(c, _, template)) if app_env(c) => show::val(template),
                 EnvValue::Value(v) => show::val(v),
                 EnvValue::From(v) => format!("valueFrom {}", show::val(v)),
             };

@@ -84,7 +84,10 @@ fn invoked_job(app: &App, job: &Value, raw_spec: &Value, full: &str, cji: &Value
     pod_annotations.extend(pairs(get(cji, "metadata.annotations")));
     let spec = job.get("podSpec").unwrap_or(&Value::Null);
     let spec = with_restart(spec, job);
-    let pod = pod_spec(&PodInput { app: &app.name, config: &app.config, raw_spec, name: full, spec: &spec, flavor: Flavor::Job, labels: &labels, service_account: format!("{}-app", app.name), s });
+    let mut pod = pod_spec(&PodInput { app: &app.name, config: &app.config, raw_spec, name: full, spec: &spec, flavor: Flavor::Job, labels: &labels, service_account: format!("{}-app", app.name), s });
+    if s.ordered_install && get(app.spec, "database").is_some() {
+        waits_for_database(&mut pod);
+    }
     let body = Exp::open(vec![
         ("metadata", Exp::open(vec![("name", Exp::Text(full.to_string())), ("labels", Exp::open_texts(&labels)), ("annotations", Exp::open_texts(&annotations))])),
         ("spec", job_spec(job, Exp::open_texts(&labels), Exp::open_texts(&pod_annotations), pod)),
@@ -121,4 +124,15 @@ fn with_restart(spec: &Value, job: &Value) -> Value {
         }
     }
     spec
+}
+
+/// In an ordered install the chart puts an init container `wait-for-database` first in invoked
+/// jobs: its own addition, present but not compared.
+fn waits_for_database(pod: &mut Exp) {
+    let Exp::Map { fields, .. } = pod else { return };
+    match fields.iter_mut().find(|(k, _)| k == "initContainers") {
+        Some((_, Exp::Keyed(k))) => k.items.insert(0, ("wait-for-database".into(), Exp::Any)),
+        Some((_, other)) => *other = Exp::Keyed(crate::verify::exp::Keyed { key: "name", items: vec![("wait-for-database".into(), Exp::Any)], extras: crate::verify::exp::Extras::None }),
+        None => {}
+    }
 }

@@ -51,6 +51,9 @@ pub struct Setting {
     pub prometheus_address: Option<String>,
     /// `metrics.path`.
     pub metrics_path: String,
+    /// `install.ordered`: invoked jobs of an app with a database first wait for it (an init
+    /// container the chart adds, docs/standalone.md).
+    pub ordered_install: bool,
 }
 
 impl Setting {
@@ -77,6 +80,7 @@ impl Setting {
             keda_enabled: at(values, "autoscaling.keda.enabled") == Some(&Value::Bool(true)),
             prometheus_address: at(values, "autoscaling.keda.prometheusServerAddress").map(as_text),
             metrics_path: at(values, "metrics.path").map(as_text).unwrap_or_else(|| env.metrics_path.clone()),
+            ordered_install: at(values, "install.ordered") == Some(&Value::Bool(true)),
         }
     }
 }
@@ -114,6 +118,7 @@ fn substitute(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value>
         .iter()
         .map(|node| {
             let mut obj = process_node(node, &values);
+            drop_nulls(&mut obj);
             let literal_ns = node.get("metadata").and_then(|m| m.get("namespace")).and_then(Node::scalar_text).is_some_and(|ns| !ns.contains("${"));
             if let Some(Value::Object(md)) = obj.get_mut("metadata") {
                 if literal_ns {
@@ -133,6 +138,19 @@ fn substitute(input: &Input, overrides: &BTreeMap<String, String>) -> Vec<Value>
             obj
         })
         .collect()
+}
+
+/// A `null` field (a `${{X}}` whose value is `null`, or a key without a value) is stored as an
+/// absent field by the API server: the expectation has no such key.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, v| !v.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// Everything Clowder would have run for the processed template, in template order, with the

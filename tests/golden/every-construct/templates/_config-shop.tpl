@@ -17,15 +17,15 @@ metadata:
   envName: {{ (print $.Values.parameters.ENV_NAME) | toJson }}
   deployments:
   - name: api
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: legacy
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: worker
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: reports
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
   - name: store
-    image: {{ (print $.Values.parameters.IMAGE ":" $.Values.parameters.IMAGE_TAG) | toJson }}
+    image: {{ (print $.Values.parameters.IMAGE ":" (required "parameter IMAGE_TAG is required: set parameters.IMAGE_TAG" $.Values.parameters.IMAGE_TAG)) | toJson }}
 endpoints:
 - app: shop
   name: api
@@ -74,8 +74,8 @@ privateEndpoints:
   h2cTLSPort: 0
 kafka:
   brokers:
-  - hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
-    port: {{ $.Values.kafka.external.port | toJson }}
+  - hostname: {{ if $.Values.kafka.bundled.enabled }}shop-kafka{{ else }}{{ (print $.Values.kafka.external.host) | toJson }}{{ end }}
+    port: {{ if $.Values.kafka.bundled.enabled }}9092{{ else }}{{ $.Values.kafka.external.port | toJson }}{{ end }}
     {{- if $.Values.kafka.sasl.mechanism }}
     authtype: sasl
     {{- end }}

@@ -20,8 +20,8 @@ metadata:
     image: "quay.io/example/lagger:2.3"
 kafka:
   brokers:
-  - hostname: {{ (print (required "set kafka.external.host" $.Values.kafka.external.host)) | toJson }}
-    port: {{ $.Values.kafka.external.port | toJson }}
+  - hostname: {{ if $.Values.kafka.bundled.enabled }}lagger-kafka{{ else }}{{ (print $.Values.kafka.external.host) | toJson }}{{ end }}
+    port: {{ if $.Values.kafka.bundled.enabled }}9092{{ else }}{{ $.Values.kafka.external.port | toJson }}{{ end }}
     {{- if $.Values.kafka.sasl.mechanism }}
     authtype: sasl
     {{- end }}

@@ -6,28 +6,31 @@
 {{- end -}}
 
 {{/*
-A generated credential (OpenShift's `generate: expression`, or a password the chart owns): the
-user's value, else the value already in the live Secret (so upgrades keep it), else a new random
-one. Generated values are cached per Secret and key for the whole render, so every place that
-uses the same credential gets the same value.
+A generated value (OpenShift's `generate: expression` parameter, or a password the chart owns),
+as a string: the user's `parameters.<param>`, else the value this render already made for it,
+else the one in the live Secret `secret` (so upgrades keep it), else `random`. The cache keys
+are the parameter's name (one value for the parameter wherever it is used) or, for chart-owned
+credentials, the Secret and key.
 */}}
-{{- define "clowd2helm.generated" -}}
+{{- define "clowd2helm.generatedText" -}}
 {{- $cache := get .root "clowd2helmGenerated" | default dict -}}
-{{- $id := printf "%s/%s" .secret .key -}}
+{{- $id := ternary (printf "parameter/%s" .param) (printf "secret/%s/%s" .secret .key) (ne .param "") -}}
 {{- $v := "" -}}
 {{- if .param }}{{ $v = index .root.Values.parameters .param | default "" }}{{ end -}}
 {{- if not $v }}{{ $v = get $cache $id }}{{ end -}}
-{{- if not $v -}}
+{{- if and (not $v) .secret -}}
 {{- $live := lookup "v1" "Secret" .root.Release.Namespace .secret -}}
-{{- if and $live $live.data (hasKey $live.data .key) -}}
-{{- $v = index $live.data .key | b64dec -}}
-{{- else -}}
-{{- $v = .random -}}
+{{- if and $live $live.data (hasKey $live.data .key) }}{{ $v = index $live.data .key | b64dec }}{{ end -}}
 {{- end -}}
-{{- end -}}
+{{- if not $v }}{{ $v = .random }}{{ end -}}
 {{- $_ := set $cache $id $v -}}
 {{- $_ := set .root "clowd2helmGenerated" $cache -}}
-{{- if .b64 -}}{{ $v | b64enc | toJson }}{{- else -}}{{ $v | toJson }}{{- end -}}
+{{- $v -}}
+{{- end -}}
+
+{{/* A parameter value inside text: strings as they are, anything else as JSON (the text OpenShift substitutes). */}}
+{{- define "clowd2helm.text" -}}
+{{- if kindIs "string" . }}{{ . }}{{ else }}{{ toJson . }}{{ end -}}
 {{- end -}}
 
 {{/* A key of an existing Secret, read at install time; empty when the Secret is absent. */}}
