@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     // Empty since the report split (issue 13) removed the last one (report data ↔ compare).
 ];
+
 /// Top-level modules, highest layer first. An edge may only go to a lower layer, or stay within
 /// the module itself. `lib` is lib.rs (the pipeline's entry points: read, map, build the chart
 /// files), `main` the binary.
