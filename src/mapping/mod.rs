@@ -20,7 +20,7 @@ pub mod profile;
 pub mod providers;
 
 use crate::error::InputError;
-use crate::model::{Cond, Entry, Findings, Item, Model, Outcome, SourceRef, Text, Val};
+use crate::model::{Cond, Entry, Findings, Item, Model, Outcome, Pin, SourceRef, Text, Val};
 use crate::source::sym::{self, Parsed};
 use crate::source::template::{err, Input};
 use crate::source::yaml::{Kind, Node, Pos};
@@ -59,6 +59,8 @@ pub struct Ctx<'a> {
     /// Several ClowdApps in one input: template file names carry the app name.
     pub multi_app: bool,
     pub findings: Findings,
+    /// Parameters fixed to their defaults because the conversion needed their value.
+    pub pins: Vec<Pin>,
 }
 
 impl<'a> Ctx<'a> {
@@ -113,8 +115,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A name the conversion must know (another app's name in `sharedDbAppName`, a
+    /// dependency): the text with every parameter at its default, each parameter pinned to it.
+    pub fn fixed(&mut self, node: &Node, what: &str) -> Result<String, InputError> {
+        let Some(text) = node.scalar_text() else {
+            return Err(err(&self.input.file, node.pos, format!("{what} must be a string, found {}", node.a_type())));
+        };
+        let (fixed, pins) = self.input.fixed_text(&text, node.pos, what)?;
+        self.pins.extend(pins);
+        Ok(fixed)
+    }
+
     /// A switch that decides which objects exist. A parameter here is resolved with its default
-    /// at conversion time, with a finding.
+    /// at conversion time (and pinned to it), with a finding.
     pub fn static_bool(&mut self, node: Option<&Node>, target: &str) -> Result<bool, InputError> {
         let Some(node) = node else { return Ok(false) };
         match &node.kind {
@@ -131,12 +144,18 @@ impl<'a> Ctx<'a> {
                 };
                 let default = self.input.parameter(&name).and_then(|p| p.value.clone()).unwrap_or_default();
                 let b = default.trim().eq_ignore_ascii_case("true");
+                let pinned = if self.input.parameter(&name).is_some() {
+                    self.pins.push(Pin { param: name.clone(), value: default.clone(), what: format!("the switch `{target}`"), pos: node.pos, noted: true });
+                    format!("; parameters.{name} is pinned to it in values.schema.json")
+                } else {
+                    String::new()
+                };
                 self.find(
                     "input.static-switch",
                     Outcome::Approximated,
                     node.pos,
                     target,
-                    format!("`{s}` decides which objects exist; it was resolved at conversion time with the parameter's default ({b})"),
+                    format!("`{s}` decides which objects exist; it was resolved at conversion time with the parameter's default ({b}){pinned}"),
                     Some("change the parameter's default in the template and regenerate to flip it"),
                 );
                 Ok(b)
@@ -160,7 +179,7 @@ pub fn cond_keda() -> Cond {
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     input.allow_unknown_fields = options.allow_unknown_fields;
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
-    let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone() };
+    let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone(), pins: input.pins.clone() };
     let mut model = Model {
         chart_name: String::new(),
         app_version: None,
