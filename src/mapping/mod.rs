@@ -18,6 +18,7 @@ pub mod params;
 pub mod pod;
 pub mod profile;
 pub mod providers;
+pub mod scope;
 
 use crate::error::InputError;
 use crate::model::{Cond, Entry, Findings, Item, Model, Outcome, Pin, SourceRef, Text, Val};
@@ -54,6 +55,8 @@ impl Default for Options {
 /// Shared state of one conversion.
 pub struct Ctx<'a> {
     pub input: &'a Input,
+    /// Every ClowdApp of the input (an app may share another's database or cache).
+    pub apps: &'a [crate::source::clowdapp::ClowdApp],
     pub env: &'a Environment,
     pub options: &'a Options,
     /// Several ClowdApps in one input: template file names carry the app name.
@@ -66,6 +69,14 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn src(&self, pos: Pos) -> SourceRef {
         self.input.src(pos)
+    }
+    /// Where `app`'s provider values live (`apps.<app>` when the input holds several apps).
+    pub fn values_of(&self, app: &str) -> scope::AppValues {
+        scope::AppValues::new(app, self.multi_app)
+    }
+    /// A ClowdApp of this input by name.
+    pub fn app(&self, name: &str) -> Option<&'a crate::source::clowdapp::ClowdApp> {
+        self.apps.iter().find(|a| a.name == name)
     }
     pub fn find(&mut self, rule: &str, outcome: Outcome, pos: Pos, target: impl Into<String>, message: impl Into<String>, hint: Option<&str>) {
         let src = self.src(pos);
@@ -179,7 +190,7 @@ pub fn cond_keda() -> Cond {
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     input.allow_unknown_fields = options.allow_unknown_fields;
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
-    let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone(), pins: input.pins.clone() };
+    let mut ctx = Ctx { input: &input, apps: &apps, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone(), pins: input.pins.clone() };
     let mut model = Model {
         chart_name: String::new(),
         app_version: None,
@@ -213,7 +224,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     let mapped: Vec<&crate::source::clowdapp::ClowdApp> = apps.iter().filter(|a| model.workloads.iter().any(|w| w.app == a.name)).collect();
     for app in mapped {
         let (profile, _) = profile::select(options.profile.as_deref(), &app.name)?;
-        layers::apply(&mut ctx, &profile, app.pos, &mut model);
+        layers::apply(&mut ctx, &profile, &app.name, app.pos, &mut model);
     }
     model.findings = ctx.findings.list;
     Ok(model)
