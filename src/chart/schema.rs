@@ -71,7 +71,11 @@ fn parameter(p: &ParamValue) -> J {
     if let (false, Some(d)) = (p.pinned.is_empty(), &p.default) {
         s["const"] = d.clone();
         let note = format!("Fixed at conversion ({}): convert the template again to change it.", p.pinned.join(", "));
-        description = if description.is_empty() { note } else { format!("{description} {note}") };
+        description = match description.trim_end() {
+            "" => note,
+            d if d.ends_with(['.', '!', '?']) => format!("{d} {note}"),
+            d => format!("{d}. {note}"),
+        };
     }
     if !description.is_empty() {
         s["description"] = J::String(description);
