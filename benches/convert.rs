@@ -20,7 +20,15 @@ use clowd2helm::mapping::Options;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const KOKU: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/upstream/koku/clowdapp-2026-08-14.yaml");
+/// Koku's template, found as the tests find it: `CLOWD2HELM_UPSTREAM_KOKU`, default
+/// `../shared/upstream/koku`.
+fn koku_path() -> std::path::PathBuf {
+    let dir = match std::env::var_os("CLOWD2HELM_UPSTREAM_KOKU") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream/koku"),
+    };
+    dir.join("clowdapp-2026-08-14.yaml")
+}
 const MIN_RUNS: usize = 10;
 const MIN_SECONDS: f64 = 3.0;
 
@@ -94,7 +102,8 @@ fn main() {
     // `cargo bench` passes `--bench`; anything else is a name filter.
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
-    let koku = std::fs::read_to_string(KOKU).expect("read the Koku template from ../shared/upstream/koku");
+    let path = koku_path();
+    let koku = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (set CLOWD2HELM_UPSTREAM_KOKU to the folder holding Koku's clowdapp-*.yaml)", path.display()));
 
     println!("| case | input KiB | workloads | parameters | files | runs | parse ms | map ms | files ms | end to end ms (min / median / mean) | peak RSS MiB |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=${1:-$(mktemp -d /tmp/clowd2helm-bench.XXXXXX)}
 mkdir -p "$WORK"
-KOKU=$ROOT/../shared/upstream/koku/clowdapp-2026-08-14.yaml
+KOKU=${CLOWD2HELM_UPSTREAM_KOKU:-$ROOT/../shared/upstream/koku}/clowdapp-2026-08-14.yaml
 RUNS=${RUNS:-20}
 
 log() { printf '%s\n' "$*" >&2; }
@@ -34,7 +34,7 @@ if [ ! -x /usr/bin/time ]; then
     log "GNU time (/usr/bin/time) is needed for peak memory: apt-get install time"
     exit 1
 fi
-HELM=$ROOT/.tools/bin/helm
+HELM=${CLOWD2HELM_TOOLS_DIR:-$ROOT/.tools}/bin/helm
 if [ ! -x "$HELM" ]; then
     log "helm not found at $HELM: running scripts/install-tools.sh"
     scripts/install-tools.sh >/dev/null

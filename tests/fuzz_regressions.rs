@@ -29,12 +29,19 @@ fn convert_in_memory(text: &str) -> Result<bool, String> {
     for mode in [None, Some(ConfigMode::Cdappconfig)] {
         let options = Options { config_mode: mode, ..Options::default() };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            if let Ok(model) = clowd2helm::model_from_text("fuzz.yaml", text, &options) {
-                let files = clowd2helm::chart_files(&model, "0.1.0");
-                assert!(!files.is_empty(), "a converted model produced no files");
-                return true;
+            match clowd2helm::model_from_text("fuzz.yaml", text, &options) {
+                Ok(model) => {
+                    let files = clowd2helm::chart_files(&model, "0.1.0");
+                    assert!(!files.is_empty(), "a converted model produced no files");
+                    true
+                }
+                Err(clowd2helm::error::Error::Input(e)) => {
+                    // The message as the CLI prints it, with the snippet under the column.
+                    let _ = (e.headline(), e.snippet(text));
+                    false
+                }
+                Err(_) => false,
             }
-            false
         }));
         if let Err(payload) = &outcome {
             let msg = payload
@@ -73,20 +80,35 @@ fn files_in(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     v
 }
 
+/// Every file under `fixtures/fuzz-regressions/` converts in memory without a panic, and those
+/// named `*.converts.yaml` / `*.refused.yaml` end that way (the others may end either way).
 #[test]
 fn fuzz_regressions_never_panic() {
     let dir = Path::new(ROOT).join(REGRESSIONS);
     let cases = files_in(&dir, |p| p.file_name().is_some_and(|n| n != "README.md"));
+    assert!(cases.len() >= 15, "the corpus in {REGRESSIONS} must not be empty (found {} files)", cases.len());
     let (failures, _) = quietly(|| {
         cases
             .iter()
             .filter_map(|p| {
                 let bytes = std::fs::read(p).unwrap();
-                convert_in_memory(&String::from_utf8_lossy(&bytes)).err().map(|e| format!("{}: {e}", p.display()))
+                let name = p.file_name().unwrap().to_string_lossy();
+                let want = if name.ends_with(".converts.yaml") {
+                    Some(true)
+                } else if name.ends_with(".refused.yaml") {
+                    Some(false)
+                } else {
+                    None
+                };
+                match convert_in_memory(&String::from_utf8_lossy(&bytes)) {
+                    Err(e) => Some(format!("{name}: panicked: {e}")),
+                    Ok(got) if want.is_some_and(|w| w != got) => Some(format!("{name}: {}", if got { "converted, but is named .refused" } else { "was refused, but is named .converts" })),
+                    Ok(_) => None,
+                }
             })
             .collect::<Vec<_>>()
     });
-    assert!(failures.is_empty(), "panics:\n{}", failures.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// xorshift64*: small, fast, and the same sequence on every machine.
@@ -174,8 +196,7 @@ fn mutated_fixtures_never_panic() {
             .filter(|(_, b)| b.len() <= MAX_LEN)
             .collect()
     };
-    let mut good = read(&["fixtures", "fixtures/realworld"]);
-    good.retain(|(p, _)| !p.file_name().unwrap().to_string_lossy().starts_with("error-"));
+    let good = read(&["fixtures", "fixtures/realworld"]);
     let bad = read(&["fixtures/bad", REGRESSIONS]);
     assert!(good.len() >= 3 && bad.len() >= 25, "expected the repository's fixtures as seeds");
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The fixtures with a golden chart: `fixtures/<name>.yaml` ↔ `tests/golden/<name>/`.
-/// (`fixtures/error-*.yaml` are bad inputs, checked by tests/errors.rs.)
+/// (Bad inputs live in `fixtures/bad/`, checked by tests/bad_input.rs.)
 const FIXTURES: &[&str] = &[
     "every-construct",
     "kafka-trigger-without-topics",
@@ -111,22 +111,26 @@ fn differences(golden: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, Vec
     report
 }
 
-/// Convert one fixture and compare (or, with UPDATE_GOLDEN, rewrite) its golden folder.
-/// Returns what is wrong, if anything.
+/// Convert one fixture and compare its golden folder. Returns what is wrong, if anything. With
+/// UPDATE_GOLDEN, a folder that differs is rewritten, and still reported: the run fails until it
+/// is repeated without UPDATE_GOLDEN, so a stray setting can never make this test pass blindly.
 fn check(name: &str) -> Option<String> {
     let scratch = tempfile::tempdir().expect("temp dir");
     let actual = tree(&convert(name, scratch.path()));
     let golden_dir = repo().join("tests/golden").join(name);
-    if updating() {
-        write_tree(&golden_dir, &actual);
-        eprintln!("rewrote {}", golden_dir.display());
-        return None;
-    }
-    if !golden_dir.is_dir() {
+    let golden = if golden_dir.is_dir() { tree(&golden_dir) } else { BTreeMap::new() };
+    if golden.is_empty() && !updating() {
         return Some(format!("no golden chart tests/golden/{name}/ for fixtures/{name}.yaml\n"));
     }
-    let report = differences(&tree(&golden_dir), &actual);
-    (!report.is_empty()).then(|| format!("the chart for fixtures/{name}.yaml differs from tests/golden/{name}/:\n{report}"))
+    let report = differences(&golden, &actual);
+    if report.is_empty() {
+        return None;
+    }
+    if updating() {
+        write_tree(&golden_dir, &actual);
+        return Some(format!("rewrote tests/golden/{name}/ (UPDATE_GOLDEN): review `git diff tests/golden/{name}`, then run again without UPDATE_GOLDEN\n{report}"));
+    }
+    Some(format!("the chart for fixtures/{name}.yaml differs from tests/golden/{name}/:\n{report}"))
 }
 
 #[test]
@@ -139,16 +143,24 @@ fn charts_match_their_golden_folders() {
     );
 }
 
-/// A golden folder whose fixture is gone (or was renamed) would never be checked again.
+/// The golden folders are exactly the listed fixtures, none empty: a folder whose fixture is
+/// gone would never be checked again, and a missing tests/golden/ must fail, not pass.
 #[test]
 fn every_golden_folder_belongs_to_a_fixture() {
     let dir = repo().join("tests/golden");
-    let Ok(entries) = fs::read_dir(&dir) else { return };
+    let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("tests/golden/ must exist ({e}); create it with UPDATE_GOLDEN=1 cargo test --test golden"));
+    let mut found = Vec::new();
     for entry in entries {
         let name = entry.expect("read tests/golden").file_name().to_string_lossy().to_string();
         assert!(FIXTURES.contains(&name.as_str()), "tests/golden/{name} has no entry in FIXTURES (tests/golden.rs)");
         assert!(repo().join("fixtures").join(format!("{name}.yaml")).is_file(), "tests/golden/{name} has no fixtures/{name}.yaml");
+        assert!(tree(&dir.join(&name)).contains_key("Chart.yaml"), "tests/golden/{name} holds no chart");
+        found.push(name);
     }
+    found.sort();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed, "every fixture in FIXTURES has its golden folder");
 }
 
 #[test]

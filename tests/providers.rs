@@ -247,3 +247,26 @@ fn values_hold_no_secret_literal() {
     assert!(bad.is_empty(), "secret literals in values.yaml: {bad:?}");
     assert_eq!(values["parameters"]["SECRET_KEY"], "", "generated parameter left empty");
 }
+
+/// Issue 15, bug 8: a `mappings/profiles` folder that happens to be in the working directory
+/// does not change the chart; only `--profile` or CLOWD2HELM_MAPPINGS does.
+#[test]
+fn a_mappings_folder_in_the_working_directory_is_not_read() {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(cwd.path().join("mappings/profiles")).unwrap();
+    let original = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/profiles/koku.yaml")).unwrap();
+    std::fs::write(cwd.path().join("mappings/profiles/koku.yaml"), original.replace("name: REDIS_HOST", "name: CACHE_HOST")).unwrap();
+    let out = cwd.path().join("chart");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
+        .arg("convert")
+        .arg(FIXTURE)
+        .arg("-o")
+        .arg(&out)
+        .current_dir(cwd.path())
+        .env_remove("CLOWD2HELM_MAPPINGS")
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let text = std::fs::read_to_string(out.join("templates/deployment-api.yaml")).unwrap();
+    assert!(text.contains("name: REDIS_HOST") && !text.contains("CACHE_HOST"), "the built-in profile applies");
+}

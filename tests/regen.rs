@@ -391,3 +391,151 @@ fn the_documented_example_overlay_applies_to_the_latest_koku_and_lints() {
 
     assert_eq!(code(&check(&input, &chart, &["--overrides", &overlay])), 0);
 }
+
+// ------------------------------------------------------------------------------------------
+// The same guarantees on the project's own fixtures (no upstream templates needed)
+// ------------------------------------------------------------------------------------------
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/{name}.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// fixtures/every-construct.yaml without its `reports` deployment, written to `dir`.
+fn every_construct_without_reports(dir: &Path) -> String {
+    let text = std::fs::read_to_string(fixture("every-construct")).unwrap();
+    let start = text.find("    # autoScalerSimple (HPA)").expect("the reports deployment's comment");
+    let end = text.find("    # A PersistentVolumeClaim forces Recreate").expect("the next deployment's comment");
+    let cut = format!("{}{}", &text[..start], &text[end..]);
+    assert!(!cut.contains("- name: reports"), "the deployment was cut out");
+    let path = dir.join("without-reports.yaml");
+    std::fs::write(&path, cut).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn check_lists_the_files_a_removed_deployment_would_take_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    ok(convert(&fixture("every-construct"), &chart, &[]));
+    let removed = files_naming(&chart, "shop-reports");
+    assert!(removed.iter().any(|f| f == "templates/deployment-reports.yaml"), "{removed:?}");
+
+    let input = every_construct_without_reports(dir.path());
+    let before = tree(dir.path());
+    let c = check(&input, &chart, &[]);
+    assert_eq!(code(&c), 1, "{}", stderr(&c));
+    let (out, err) = (stdout(&c), stderr(&c));
+    for f in &removed {
+        assert!(out.contains(&format!("--- a/{f}\n+++ /dev/null\n")), "the diff removes {f}:\n{out}");
+    }
+    let line = err.lines().find(|l| l.trim_start().starts_with("removed (")).unwrap_or_else(|| panic!("a `removed` line:\n{err}"));
+    for f in &removed {
+        assert!(line.contains(f.as_str()), "{f} is listed as removed: {line}");
+    }
+    assert!(err.contains(&format!("hint: regenerate with `clowd2helm convert {input} -o {}`", chart.display())), "{err}");
+    assert_eq!(tree(dir.path()), before, "check writes nothing");
+
+    // What check announced is what convert does.
+    let out = ok(convert(&input, &chart, &[]));
+    assert!(stdout(&out).contains("Removed"), "{}", stdout(&out));
+    for f in &removed {
+        assert!(!chart.join(f).exists(), "{f} removed");
+    }
+    assert_eq!(code(&check(&input, &chart, &[])), 0);
+}
+
+#[test]
+fn check_after_convert_is_clean_with_the_options_and_spelling_convert_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let input = fixture("every-construct");
+    ok(convert(&input, &chart, &["--config-mode", "cdappconfig", "--chart-version", "2.3.4"]));
+    let c = check(&input, &chart, &[]);
+    assert_eq!(code(&c), 0, "options recorded by convert are used by check:\n{}{}", stdout(&c), stderr(&c));
+    assert!(stderr(&c).contains("config-mode cdappconfig"), "check says which recorded options it used: {}", stderr(&c));
+
+    // `./x.yaml`, `x.yaml` and the absolute path name the same input.
+    let spelled = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).current_dir(env!("CARGO_MANIFEST_DIR")).args(["convert", "./fixtures/minimal.yaml", "-o"]).arg(chart.with_file_name("minimal")).output().unwrap();
+    ok(spelled);
+    for spelling in ["fixtures/minimal.yaml", "./fixtures/minimal.yaml", &fixture("minimal")] {
+        let c = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).current_dir(env!("CARGO_MANIFEST_DIR")).args(["check", spelling, "-o"]).arg(chart.with_file_name("minimal")).output().unwrap();
+        assert_eq!(code(&c), 0, "check {spelling}:\n{}{}", stdout(&c), stderr(&c));
+    }
+}
+
+#[test]
+fn check_does_not_advise_a_convert_that_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    ok(convert(&fixture("every-construct"), &chart, &[]));
+    let values = chart.join("values.yaml");
+    let mut text = std::fs::read_to_string(&values).unwrap();
+    text.push_str("# tuned by hand\n");
+    std::fs::write(&values, text).unwrap();
+
+    let c = check(&fixture("every-construct"), &chart, &[]);
+    assert_eq!(code(&c), 1);
+    let err = stderr(&c);
+    assert!(!err.contains("regenerate with"), "no advice that convert would refuse: {err}");
+    assert!(err.contains("`convert` would refuse") && err.contains("values.yaml") && err.contains("--overrides") && err.contains("--force"), "{err}");
+    // And convert does refuse, as check said.
+    let out = convert(&fixture("every-construct"), &chart, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+/// Regeneration keeps what the user added: a file (same content and mode), a symlink (still a
+/// link, same target), an empty folder, and a file in a read-only folder.
+#[test]
+fn user_files_links_and_folders_survive_regeneration_untouched() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    ok(convert(&fixture("every-construct"), &chart, &[]));
+    write(&chart.join("OWNERS"), "storefront-team\n");
+    std::fs::set_permissions(chart.join("OWNERS"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("../values.yaml", chart.join("templates/values-link")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/target", chart.join("dangling")).unwrap();
+    std::fs::create_dir_all(chart.join("empty-dir")).unwrap();
+    std::fs::create_dir_all(chart.join("ci")).unwrap();
+    write(&chart.join("ci/prod-values.yaml"), "parameters:\n  API_REPLICAS: 5\n");
+    std::fs::set_permissions(chart.join("ci"), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let owners_inode = std::fs::metadata(chart.join("OWNERS")).unwrap().ino();
+
+    // A different input, so every generated file is rewritten.
+    ok(convert(&every_construct_without_reports(dir.path()), &chart, &[]));
+
+    assert_eq!(std::fs::read_to_string(chart.join("OWNERS")).unwrap(), "storefront-team\n");
+    assert_eq!(std::fs::metadata(chart.join("OWNERS")).unwrap().permissions().mode() & 0o777, 0o640, "mode kept");
+    assert_eq!(std::fs::metadata(chart.join("OWNERS")).unwrap().ino(), owners_inode, "the user's file is the same file (linked, not rewritten)");
+    for (link, target) in [("templates/values-link", "../values.yaml"), ("dangling", "/nonexistent/target")] {
+        let meta = std::fs::symlink_metadata(chart.join(link)).unwrap_or_else(|e| panic!("{link} is gone: {e}"));
+        assert!(meta.file_type().is_symlink(), "{link} is still a symlink");
+        assert_eq!(std::fs::read_link(chart.join(link)).unwrap(), Path::new(target));
+    }
+    assert!(chart.join("empty-dir").is_dir(), "empty folder kept");
+    assert_eq!(std::fs::read_to_string(chart.join("ci/prod-values.yaml")).unwrap(), "parameters:\n  API_REPLICAS: 5\n");
+    assert_eq!(std::fs::metadata(chart.join("ci")).unwrap().permissions().mode() & 0o777, 0o555, "folder mode kept");
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "no staging folder left beside the chart: {leftovers:?}");
+    std::fs::set_permissions(chart.join("ci"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_user_file_where_the_chart_writes_its_own_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    ok(convert(&fixture("every-construct"), &chart, &[]));
+    let template = "templates/deployment-reports.yaml";
+    // Make the file the user's: regenerate without the deployment, then put a file there.
+    let without = every_construct_without_reports(dir.path());
+    ok(convert(&without, &chart, &[]));
+    assert!(!chart.join(template).exists());
+    write(&chart.join(template), "# the team's own reports Deployment\n");
+    let before = tree(dir.path());
+    for extra in [&[][..], &["--force"][..]] {
+        let out = convert(&fixture("every-construct"), &chart, extra);
+        assert_eq!(code(&out), 2, "{extra:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(template) && stderr(&out).contains("did not write"), "{extra:?}: {}", stderr(&out));
+        assert_eq!(tree(dir.path()), before, "{extra:?}: nothing written");
+    }
+}

@@ -217,11 +217,89 @@ fn bad_input_exits_2_and_tool_failures_exit_3() {
     let no_helm = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("verify").arg(&template).arg(&chart).arg("--helm").arg(dir.path().join("no-such-helm")).output().unwrap();
     assert_eq!(no_helm.status.code(), Some(3), "{}", show(&no_helm));
 
-    // helm refuses a value its schema rejects; its own message is shown.
+    // helm refuses a value its schema rejects: the user's input (exit 2), helm's message shown.
     let rejected = verify(&template, &chart, &["--set", "resourceDefaults=oops"]);
-    assert_eq!(rejected.status.code(), Some(3), "{}", show(&rejected));
+    assert_eq!(rejected.status.code(), Some(2), "{}", show(&rejected));
     let err = String::from_utf8_lossy(&rejected.stderr);
-    assert!(err.contains("helm template failed") && err.contains("resourceDefaults"), "{}", show(&rejected));
+    assert!(err.contains("values.schema.json") && err.contains("resourceDefaults"), "{}", show(&rejected));
+
+    // helm itself failing (here on a chart template that is broken) is a tool failure.
+    fs::write(chart.join("templates/broken.yaml"), "{{ include \"no-such-template\" . }}\n").unwrap();
+    let failed = verify(&template, &chart, &[]);
+    assert_eq!(failed.status.code(), Some(3), "{}", show(&failed));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("helm template failed"), "{}", show(&failed));
+}
+
+// ------------------------------------------------------------------------------------------
+// Typing of --set and --set-string, the wrong template, cut values (fixtures only)
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_number_for_a_string_parameter_is_explained_and_set_string_verifies() {
+    // fixtures/every-construct.yaml: IMAGE_TAG is a string parameter (`${IMAGE_TAG}`).
+    let template = fixture("every-construct.yaml");
+    let (_dir, chart) = convert(&template);
+    let out = verify(&template, &chart, &["--set", "parameters.IMAGE_TAG=1234567"]);
+    assert_eq!(out.status.code(), Some(2), "typing is the user's input, not a tool failure\n{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("IMAGE_TAG is a string parameter") && err.contains("--set-string parameters.IMAGE_TAG=1234567"), "{}", show(&out));
+
+    let out = verify(&template, &chart, &["--set-string", "parameters.IMAGE_TAG=1234567"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    // The value reached both sides: a hand-edited tag in values.yaml is still caught with it.
+    edit(&chart, "values.yaml", "\n  IMAGE_TAG: \"1.4.2\"\n", "\n  IMAGE_TAG: \"9.9.9\"\n");
+    let out = verify(&template, &chart, &["--set-string", "parameters.IMAGE_TAG=1234567"]);
+    assert_eq!(out.status.code(), Some(0), "the --set-string value wins over values.yaml on both sides\n{}", show(&out));
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains(":1.4.2\", rendered \"quay.io/example/shop:9.9.9\""), "{}", show(&out));
+}
+
+#[test]
+fn the_wrong_template_is_named_as_such() {
+    let (_dir, chart) = convert(&fixture("every-construct.yaml"));
+    let out = verify(&fixture("minimal.yaml"), &chart, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not match the chart") && err.contains("generated from") && err.contains("every-construct.yaml"), "{}", show(&out));
+    assert!(out.stdout.is_empty(), "no fidelity report for the wrong template\n{}", show(&out));
+}
+
+#[test]
+fn a_missing_object_is_a_difference() {
+    let template = fixture("every-construct.yaml");
+    let (_dir, chart) = convert(&template);
+    fs::remove_file(chart.join("templates/deployment-worker.yaml")).unwrap();
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("Deployment/shop-worker (object): expected present, rendered (absent)\n"), "{}", show(&out));
+    let (equal, compared) = fidelity(&out);
+    assert!(equal + 50 < compared, "every field of the missing Deployment counts as not equal: {equal}/{compared}");
+}
+
+#[test]
+fn a_quoted_number_is_not_the_number() {
+    let template = fixture("every-construct.yaml");
+    let (_dir, chart) = convert(&template);
+    edit(&chart, "templates/deployment-api.yaml", "replicas: {{ $.Values.parameters.API_REPLICAS | toJson }}", "replicas: {{ $.Values.parameters.API_REPLICAS | toString | quote }}");
+    let out = verify(&template, &chart, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("Deployment/shop-api spec.replicas: expected 2, rendered \"2\"\n"), "{}", show(&out));
+}
+
+#[test]
+fn long_values_are_cut_with_a_note_and_full_shows_them_whole() {
+    let template = fixture("every-construct.yaml");
+    let (_dir, chart) = convert(&template);
+    let long = "x".repeat(400);
+    edit(&chart, "values.yaml", "\n  SHOP_MODE: retail\n", &format!("\n  SHOP_MODE: {long}\n"));
+    let cut = verify(&template, &chart, &[]);
+    assert_eq!(cut.status.code(), Some(1), "{}", show(&cut));
+    let text = stdout(&cut);
+    assert!(!text.contains(&long) && text.contains("more characters)"), "{}", show(&cut));
+    assert!(text.contains("pass --full to see them whole"), "{}", show(&cut));
+    let full = verify(&template, &chart, &["--full"]);
+    assert!(stdout(&full).contains(&long) && !stdout(&full).contains("more characters)"), "{}", show(&full));
 }
 
 #[test]

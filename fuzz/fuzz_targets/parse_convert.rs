@@ -10,9 +10,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     for mode in [None, Some(ConfigMode::Cdappconfig)] {
         let options = Options { config_mode: mode, ..Options::default() };
-        if let Ok(model) = clowd2helm::model_from_text("fuzz.yaml", text, &options) {
-            let files = clowd2helm::chart_files(&model, "0.1.0");
-            assert!(!files.is_empty());
+        match clowd2helm::model_from_text("fuzz.yaml", text, &options) {
+            Ok(model) => {
+                let files = clowd2helm::chart_files(&model, "0.1.0");
+                assert!(!files.is_empty());
+            }
+            // The message as the CLI prints it: headline and the snippet under the column.
+            Err(clowd2helm::error::Error::Input(e)) => {
+                let _ = (e.headline(), e.snippet(text));
+            }
+            Err(_) => {}
         }
     }
 });

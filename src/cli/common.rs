@@ -67,11 +67,3 @@ impl MappingArgs {
         m
     }
 }
-
-/// Read the template argument, or the embedded fixture when there is none.
-pub fn read_template(arg: Option<&str>) -> Result<(String, String)> {
-    match arg {
-        Some(t) => clowd2helm::read_input(t),
-        None => Ok((clowd2helm::EMBEDDED_FIXTURE_NAME.to_string(), clowd2helm::EMBEDDED_FIXTURE.to_string())),
-    }
-}

@@ -5,4 +5,5 @@ pub mod common;
 pub mod convert;
 pub mod diff;
 pub mod gap;
+pub mod recorded;
 pub mod verify;

@@ -134,14 +134,11 @@ impl Profile {
     }
 }
 
-/// Folder with profile files that override the built-in ones: `$CLOWD2HELM_MAPPINGS/profiles`,
-/// else `./mappings/profiles` when it exists.
+/// Folder with profile files that override the built-in ones: `$CLOWD2HELM_MAPPINGS/profiles`.
+/// Only when asked for: a `mappings/` folder that happens to be in the working directory must
+/// not change the chart (the same input and options give the same output anywhere).
 fn profile_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("CLOWD2HELM_MAPPINGS") {
-        return Some(PathBuf::from(d).join("profiles"));
-    }
-    let local = PathBuf::from("mappings/profiles");
-    local.is_dir().then_some(local)
+    std::env::var_os("CLOWD2HELM_MAPPINGS").filter(|d| !d.is_empty()).map(|d| PathBuf::from(d).join("profiles"))
 }
 
 fn load_named(name: &str) -> Result<Option<Profile>, InputError> {

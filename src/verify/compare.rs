@@ -1,6 +1,6 @@
 //! Field-by-field comparison of a rendered object with its expectation.
 
-use super::exp::{as_text, short, Exp, Extras, Keyed};
+use super::exp::{as_text, one_line, Exp, Extras, Keyed};
 use serde_json::Value;
 
 /// One field whose rendered value is not what Clowder would have produced.
@@ -155,7 +155,7 @@ impl Tally {
                 let order: Vec<String> = list.iter().map(key_of).collect();
                 let want: Vec<&str> = k.items.iter().map(|(n, _)| n.as_str()).collect();
                 let expected = if k.extras == Extras::After { format!("{want:?} first, in this order") } else { format!("{want:?} in this order") };
-                self.differ(object, &format!("{path} (order)"), short(&expected), short(&format!("{order:?}")));
+                self.differ(object, &format!("{path} (order)"), one_line(&expected), one_line(&format!("{order:?}")));
             }
         }
         for (i, v) in list.iter().enumerate() {
@@ -200,7 +200,7 @@ fn same_scalar(want: &Value, got: &Value) -> bool {
 fn rendered(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "(absent)".into(),
-        Some(v) => short(&v.to_string()),
+        Some(v) => one_line(&v.to_string()),
     }
 }
 

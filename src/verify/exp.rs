@@ -123,14 +123,14 @@ impl Exp {
     /// How the expectation reads in a difference line.
     pub fn display(&self) -> String {
         match self {
-            Exp::Is(v) => short(&v.to_string()),
-            Exp::Text(s) => short(&Value::from(s.as_str()).to_string()),
+            Exp::Is(v) => one_line(&v.to_string()),
+            Exp::Text(s) => one_line(&Value::from(s.as_str()).to_string()),
             Exp::Absent => "(absent)".into(),
             Exp::OrAbsent(e) => format!("{} or (absent)", e.display()),
             Exp::OneOf(v) => v.iter().map(|s| Value::from(s.as_str()).to_string()).collect::<Vec<_>>().join(" or "),
             Exp::Generated => "(a generated value)".into(),
             Exp::Any => "(anything)".into(),
-            other => short(&other.sketch().to_string()),
+            other => one_line(&other.sketch().to_string()),
         }
     }
 
@@ -156,16 +156,10 @@ pub fn as_text(v: &Value) -> String {
     }
 }
 
-/// Long values are cut so that one difference stays one line.
-pub fn short(s: &str) -> String {
-    const MAX: usize = 160;
-    let one_line = s.replace('\n', "\\n");
-    if one_line.chars().count() <= MAX {
-        one_line
-    } else {
-        let cut: String = one_line.chars().take(MAX).collect();
-        format!("{cut}…")
-    }
+/// A value on one line (newlines written `\n`), so that one difference stays one line. Long
+/// values are cut when the report is printed (`Outcome::render`), not here.
+pub fn one_line(s: &str) -> String {
+    s.replace('\n', "\\n")
 }
 
 #[cfg(test)]

@@ -11,8 +11,10 @@ pub const RELEASE: &str = "verify";
 /// The namespace `helm template` renders `.Release.Namespace` as when none is given.
 pub const NAMESPACE: &str = "default";
 
-/// `helm template verify CHART_DIR -f .. --set ..`: the rendered manifests.
-pub fn template(helm: &Path, chart_dir: &Path, files: &[String], sets: &[String]) -> Result<String> {
+/// `helm template verify CHART_DIR -f .. --set .. --set-string ..`: the rendered manifests.
+/// Values the chart's schema refuses are the user's input (exit 2); any other failure is helm's
+/// (exit 3).
+pub fn template(helm: &Path, chart_dir: &Path, files: &[String], sets: &[String], set_strings: &[String]) -> Result<String> {
     let mut cmd = Command::new(helm);
     cmd.arg("template").arg(RELEASE).arg(chart_dir);
     for f in files {
@@ -21,9 +23,19 @@ pub fn template(helm: &Path, chart_dir: &Path, files: &[String], sets: &[String]
     for s in sets {
         cmd.arg("--set").arg(s);
     }
+    for s in set_strings {
+        cmd.arg("--set-string").arg(s);
+    }
     let out = cmd.output().map_err(|e| Error::Tool(format!("cannot run {}: {e}", helm.display())))?;
     if !out.status.success() {
-        return Err(Error::Tool(format!("helm template failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr).trim_end())));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("values don't meet the specifications of the schema") {
+            return Err(Error::Usage(format!(
+                "helm template refused the values given (they do not match the chart's values.schema.json):\n{}\nhint: string parameters take --set-string (or a quoted value in a values file); typed ones a bare number or true/false",
+                stderr.trim_end()
+            )));
+        }
+        return Err(Error::Tool(format!("helm template failed ({}):\n{}", out.status, stderr.trim_end())));
     }
     String::from_utf8(out.stdout).map_err(|_| Error::Tool("helm template printed output that is not UTF-8".into()))
 }

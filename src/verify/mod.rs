@@ -21,14 +21,19 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// Values in a difference are cut at this many characters unless `--full` is given.
+pub const CUT_AT: usize = 160;
+
 /// What to verify.
 pub struct Request {
     /// Template file name (for messages) and text.
     pub template: (String, String),
     pub chart_dir: PathBuf,
-    /// `-f` files and `--set` arguments, given to helm and read for parameter values.
+    /// `-f` files, `--set` and `--set-string` arguments, given to helm and read for parameter
+    /// values.
     pub values_files: Vec<String>,
     pub sets: Vec<String>,
+    pub set_strings: Vec<String>,
     pub helm: PathBuf,
     /// kubernetes-validate, when available.
     pub validator: Option<PathBuf>,
@@ -62,11 +67,25 @@ impl Outcome {
         self.differences.is_empty() && self.violations.is_empty() && self.closure.violations.is_empty()
     }
 
-    /// The report `verify` prints: fidelity first, then every difference and violation.
-    pub fn render(&self) -> String {
+    /// The report `verify` prints: fidelity first, then every difference and violation. Values
+    /// longer than [`CUT_AT`] characters are cut unless `full`; a closing note then says so.
+    pub fn render(&self, full: bool) -> String {
         let mut s = format!("fidelity: {}/{} fields\n", self.equal, self.compared);
+        let mut cut_any = false;
+        let mut show = |v: &str| -> String {
+            if full || v.chars().count() <= CUT_AT {
+                return v.to_string();
+            }
+            cut_any = true;
+            let kept: String = v.chars().take(CUT_AT).collect();
+            format!("{kept}… ({} more characters)", v.chars().count() - CUT_AT)
+        };
         for d in &self.differences {
-            s.push_str(&format!("{} {}: expected {}, rendered {}\n", d.object, d.path, d.expected, d.rendered));
+            let (expected, rendered) = (show(&d.expected), show(&d.rendered));
+            s.push_str(&format!("{} {}: expected {expected}, rendered {rendered}\n", d.object, d.path));
+        }
+        if cut_any {
+            s.push_str(&format!("note: values longer than {CUT_AT} characters are cut; pass --full to see them whole\n"));
         }
         for v in &self.violations {
             s.push_str(&format!("invariant violated: {v}\n"));
@@ -102,9 +121,13 @@ pub fn run(req: &Request) -> Result<Outcome> {
     let (name, text) = &req.template;
     let input = template::parse(name, text)?;
     check_chart_dir(&req.chart_dir)?;
-    let user = values::UserValues::load(&req.values_files, &req.sets)?;
+    let user = values::UserValues::load(&req.values_files, &req.sets, &req.set_strings)?;
+    let typing = values::set_typing_problems(&req.chart_dir, &req.sets)?;
+    if !typing.is_empty() {
+        return Err(Error::Usage(typing.join("\n")));
+    }
     let effective = values::effective(&req.chart_dir, &user)?;
-    let rendered = helm::documents(&helm::template(&req.helm, &req.chart_dir, &req.values_files, &req.sets)?)?;
+    let rendered = helm::documents(&helm::template(&req.helm, &req.chart_dir, &req.values_files, &req.sets, &req.set_strings)?)?;
 
     let overrides = user.parameter_overrides();
     let mut processed = oracle::process(&input, &overrides);
@@ -125,6 +148,15 @@ pub fn run(req: &Request) -> Result<Outcome> {
         tally.object(&e.id(), &e.body, found.map(|i| &comparable[i]));
     }
     let extra_objects = rendered.iter().enumerate().filter(|(i, _)| !matched.contains(i)).map(|(_, d)| format!("{}/{}", doc_kind(d), doc_name(d))).collect();
+    let recorded = recorded_input(&req.chart_dir);
+    if matched.is_empty() && !expected.is_empty() {
+        // Not one object of the template is in the chart: the wrong template, or the wrong chart.
+        let from = recorded.as_ref().map(|(file, _)| format!(" (the chart was generated from {file})")).unwrap_or_default();
+        return Err(Error::Input(
+            InputError::whole(name, format!("this template does not match the chart {}{from}: none of the {} objects Clowder would make from it is rendered by the chart", req.chart_dir.display(), expected.len()))
+                .hint("pass the template the chart was converted from, or convert this one first"),
+        ));
+    }
 
     let externals = chart_externals(&req.chart_dir, &input, &overrides, &effective)?;
     let checks = invariants::check(&rendered, &oracle::template_duplicates(&processed.objects));
@@ -146,6 +178,11 @@ pub fn run(req: &Request) -> Result<Outcome> {
         closure,
         notes: req.notes.iter().cloned().chain(checks.notes).collect(),
     };
+    if let Some((file, sha)) = recorded
+        && sha != crate::source::template::sha256_hex(text.as_bytes())
+    {
+        outcome.notes.insert(0, format!("{name} is not the file the chart was generated from ({file}, by its sha256): differences may come from the template having changed since; `clowd2helm check {name} -o {}` shows what regenerating would change", req.chart_dir.display()));
+    }
     match &req.validator {
         Some(v) => {
             outcome.invariants_checked.push("kubernetes-validate --strict");
@@ -156,6 +193,13 @@ pub fn run(req: &Request) -> Result<Outcome> {
         None => outcome.notes.push("kubernetes-validate not found: schema validation skipped (install it with scripts/install-tools.sh or pass --kubernetes-validate PATH)".into()),
     }
     Ok(outcome)
+}
+
+/// The input file and its sha256 as recorded in the chart's manifest, if there is one.
+fn recorded_input(chart_dir: &Path) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(chart_dir.join(".clowd2helm/manifest.json")).ok()?;
+    let m: Value = serde_json::from_str(&text).ok()?;
+    Some((m["input"]["file"].as_str()?.to_string(), m["input"]["sha256"].as_str()?.to_string()))
 }
 
 fn check_chart_dir(dir: &Path) -> Result<()> {

@@ -17,7 +17,8 @@ pub struct UserValues {
 }
 
 impl UserValues {
-    pub fn load(files: &[String], sets: &[String]) -> Result<UserValues> {
+    /// Files, then `--set`, then `--set-string`: the order Helm applies them in.
+    pub fn load(files: &[String], sets: &[String], set_strings: &[String]) -> Result<UserValues> {
         let mut supplied = Value::Object(Map::new());
         for f in files {
             let (name, text) = crate::read_input(f)?;
@@ -25,6 +26,11 @@ impl UserValues {
         }
         for s in sets {
             for (path, value) in parse_set(s)? {
+                set_path(&mut supplied, &path, value);
+            }
+        }
+        for s in set_strings {
+            for (path, value) in parse_set_string(s)? {
                 set_path(&mut supplied, &path, value);
             }
         }
@@ -114,25 +120,92 @@ fn set_path(root: &mut Value, path: &[String], value: Value) {
 /// One `--set` argument: `a.b=c,d=e`, with `\` escaping `,` `.` `=`; `{x,y}` is a list.
 /// Values are typed as Helm types them: true/false, null, integers without a leading zero.
 pub fn parse_set(arg: &str) -> Result<Vec<(Vec<String>, Value)>> {
+    parse_set_with(arg, "--set", typed)
+}
+
+fn parse_set_with(arg: &str, flag: &str, typed: impl Fn(&str) -> Value) -> Result<Vec<(Vec<String>, Value)>> {
     let mut out = Vec::new();
     for part in split_unescaped(arg, ',', true) {
         let Some(eq) = find_unescaped(&part, '=') else {
-            return Err(Error::Usage(format!("--set {arg}: `{part}` has no `=`; write KEY=VALUE")));
+            return Err(Error::Usage(format!("{flag} {arg}: `{part}` has no `=`; write KEY=VALUE")));
         };
         let (key, raw) = (&part[..eq], &part[eq + 1..]);
         let path: Vec<String> = split_unescaped(key, '.', false).into_iter().map(|s| unescape(&s)).collect();
         if path.iter().any(|s| s.is_empty()) {
-            return Err(Error::Usage(format!("--set {arg}: `{key}` is not a key path")));
+            return Err(Error::Usage(format!("{flag} {arg}: `{key}` is not a key path")));
         }
         let value = if raw.starts_with('{') && raw.ends_with('}') && raw.len() >= 2 {
             let inner = &raw[1..raw.len() - 1];
-            Value::Array(if inner.is_empty() { Vec::new() } else { inner.split(',').map(typed).collect() })
+            Value::Array(if inner.is_empty() { Vec::new() } else { inner.split(',').map(&typed).collect() })
         } else {
             typed(&unescape(raw))
         };
         out.push((path, value));
     }
     Ok(out)
+}
+
+/// One `--set-string` argument: like `--set`, but every value stays a string.
+pub fn parse_set_string(arg: &str) -> Result<Vec<(Vec<String>, Value)>> {
+    let mut out = parse_set_with(arg, "--set-string", |s| Value::String(s.to_string()))?;
+    // `null` and the like were typed by nothing: keep them as text.
+    for (_, v) in &mut out {
+        if v.is_null() {
+            *v = Value::String("null".into());
+        }
+    }
+    Ok(out)
+}
+
+/// `--set parameters.X=V` assignments whose Helm type the chart's values.schema.json refuses,
+/// each with what to write instead. Helm would fail on them with a schema error; naming the
+/// parameter and the fix is kinder, and it is the user's input (exit 2), not a tool failure.
+pub fn set_typing_problems(chart_dir: &Path, sets: &[String]) -> Result<Vec<String>> {
+    let Ok(text) = std::fs::read_to_string(chart_dir.join("values.schema.json")) else { return Ok(Vec::new()) };
+    let Ok(schema) = serde_json::from_str::<Value>(&text) else { return Ok(Vec::new()) };
+    let params = &schema["properties"]["parameters"]["properties"];
+    let mut problems = Vec::new();
+    for arg in sets {
+        for (path, value) in parse_set(arg)? {
+            let [first, name] = path.as_slice() else { continue };
+            if first != "parameters" || value.is_null() {
+                continue;
+            }
+            let want = match &params[name.as_str()]["type"] {
+                Value::String(t) => vec![t.as_str()],
+                Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                _ => continue,
+            };
+            let got = match &value {
+                Value::String(_) => "string",
+                Value::Bool(_) => "boolean",
+                Value::Number(_) => "integer",
+                Value::Array(_) => "array",
+                _ => continue,
+            };
+            if want.contains(&got) || (got == "integer" && want.contains(&"number")) {
+                continue;
+            }
+            let raw = arg.split(',').find(|p| p.starts_with(&format!("parameters.{name}="))).unwrap_or(arg);
+            let text = raw.split_once('=').map_or(raw, |(_, v)| v);
+            let as_read = match got {
+                "integer" => "a number",
+                "boolean" => "a boolean",
+                "array" => "a list",
+                _ => "text",
+            };
+            problems.push(if want == ["string"] {
+                format!("--set {raw}: Helm reads `{text}` as {as_read}, and {name} is a string parameter (values.schema.json): write --set-string {raw}")
+            } else {
+                format!("--set {raw}: {name} is {} parameter (values.schema.json), but Helm reads `{text}` as {as_read}", article(&want.join(" or ")))
+            });
+        }
+    }
+    Ok(problems)
+}
+
+fn article(t: &str) -> String {
+    if t.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {t}") } else { format!("a {t}") }
 }
 
 fn typed(s: &str) -> Value {
@@ -226,6 +299,25 @@ mod tests {
         let vals: Vec<Value> = got.into_iter().map(|(_, v)| v).collect();
         assert_eq!(vals, [json!(7), json!("007"), json!(true), json!(["a", "b"]), Value::Null]);
         assert!(parse_set("novalue").is_err());
+    }
+
+    #[test]
+    fn set_string_keeps_every_value_text_and_applies_after_set() {
+        let got = parse_set_string("parameters.A=1234567,b=true,n=null,l={1,2}").unwrap();
+        let vals: Vec<Value> = got.into_iter().map(|(_, v)| v).collect();
+        assert_eq!(vals, [json!("1234567"), json!("true"), json!("null"), json!(["1", "2"])]);
+        let u = UserValues::load(&[], &["parameters.A=1".into()], &["parameters.A=0001".into()]).unwrap();
+        assert_eq!(u.supplied, json!({"parameters": {"A": "0001"}}), "--set-string wins, as in Helm");
+    }
+
+    #[test]
+    fn a_number_set_for_a_string_parameter_is_named_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("values.schema.json"), r#"{"properties": {"parameters": {"properties": {"TAG": {"type": "string"}, "N": {"type": "integer"}}}}}"#).unwrap();
+        let p = set_typing_problems(dir.path(), &["parameters.TAG=1234567".into(), "parameters.N=7,parameters.TAG=abc".into(), "parameters.N=x".into()]).unwrap();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("TAG is a string parameter") && p[0].contains("--set-string parameters.TAG=1234567"), "{}", p[0]);
+        assert!(p[1].contains("N is an integer parameter"), "{}", p[1]);
     }
 
     #[test]

@@ -207,16 +207,19 @@ fn repo_root() -> PathBuf {
 fn install() -> Result<Tools, String> {
     let root = repo_root();
     let script = root.join("scripts/install-tools.sh");
+    // The installer's progress (what it downloads, sizes, how far it got) goes straight to the
+    // terminal: libtest does not capture a child's stderr, so a first `cargo test` shows it.
     let output = Command::new("bash")
         .arg(&script)
         .current_dir(&root)
+        .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = "(printed above)";
     if !output.status.success() {
         return Err(format!(
-            "{} failed ({}); the tests need helm and kubernetes-validate.\n--- stderr ---\n{stderr}\n--- stdout ---\n{stdout}",
+            "{} failed ({}); the tests need helm and kubernetes-validate. Its messages are printed above.\n--- stdout ---\n{stdout}",
             script.display(),
             output.status
         ));

@@ -213,7 +213,7 @@ pub fn disabled_workloads(objects: &[Value], raw: &[Value], values: &Value, opti
                 let component = text(w.get("name"));
                 let key = component_key(&text(r.get("name")), &name, multi);
                 let switched_off = at(values, "components").and_then(|c| c.get(&key)).and_then(|c| c.get("enabled")) == Some(&Value::Bool(false));
-                let needs_kafka = profile.requires.get("kafka").is_some_and(|l| l.iter().any(|n| *n == component));
+                let needs_kafka = profile.requires.get("kafka").is_some_and(|l| l.contains(&component));
                 if switched_off || (needs_kafka && !kafka) {
                     out.insert(format!("{name}-{component}"));
                 }
