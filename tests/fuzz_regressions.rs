@@ -130,6 +130,8 @@ const SIGNIFICANT: &[u8] = b":-{}[],&*!|>'\"#%@`$\t\n ?<";
 const TOKENS: &[&str] = &[
     "${{A}}", "${A}", "&x ", "*x", "<<: *x\n", "? ", "---\n", "...\n", "!!str ", "!!binary ", "|\n", ">-\n", ": ", "- ", "\t",
     "kind: ClowdApp\n", "kind: Template\n", "kind: List\n", "podSpec: {}\n", "deployments: {}\n", "replicas: {a: 1}\n", "name: \n", "\u{feff}", "\u{0}",
+    // The shapes of issue 11: names from parameters, shared apps, repeated job names.
+    "name: ${APP_NAME}\n", "sharedDbAppName: ${APP_NAME}\n", "sharedInMemoryDbAppName: a\n", "- name: migrate\n", "schedule: \"* * * * *\"\n", "topicName: ${A}\n",
 ];
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
@@ -224,4 +226,38 @@ fn mutated_fixtures_never_panic() {
     eprintln!("{converted} of {CASES} mutated inputs converted, the others were refused with an error");
     assert!(converted >= CASES / 20, "only {converted} of {CASES} mutated inputs converted; the mutations are too destructive");
     assert!(failures.is_empty(), "{} of {CASES} mutated inputs panicked:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The issue-11 shapes (names from parameters, duplicate job names, parameters in every field,
+/// several ClowdApps sharing a database) get a mutation run of their own, on top of their share
+/// of the run above: their code paths (pinning, shared scopes, repeated jobs) must refuse, never
+/// panic, whatever a mutation leaves of them.
+#[test]
+fn mutated_issue_11_shapes_never_panic() {
+    let root = Path::new(ROOT).join("fixtures/realworld");
+    let shapes = ["name-from-parameter", "duplicate-job-names", "parameters-everywhere", "several-apps"];
+    let seeds: Vec<(String, Vec<u8>)> = shapes.iter().map(|s| (s.to_string(), std::fs::read(root.join(format!("{s}.yaml"))).unwrap_or_else(|e| panic!("fixture {s}: {e}")))).collect();
+    for (name, seed) in &seeds {
+        assert_eq!(convert_in_memory(&String::from_utf8_lossy(seed)), Ok(true), "{name} converts unmutated");
+    }
+    let mut rng = Rng(SEED ^ 0x11);
+    let ((failures, converted), _) = quietly(|| {
+        let (mut failures, mut converted) = (Vec::new(), 0);
+        for case in 0..600 {
+            let (name, seed) = &seeds[case % seeds.len()];
+            let input = mutate(&mut rng, seed);
+            match convert_in_memory(&String::from_utf8_lossy(&input)) {
+                Ok(true) => converted += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    let keep = std::env::temp_dir().join(format!("clowd2helm-issue11-mutation-{case}.yaml"));
+                    std::fs::write(&keep, &input).unwrap();
+                    failures.push(format!("case {case} (from {name}): {e}; input saved to {}", keep.display()));
+                }
+            }
+        }
+        (failures, converted)
+    });
+    assert!(converted >= 30, "only {converted} of 600 mutated inputs converted; the mutations are too destructive");
+    assert!(failures.is_empty(), "{} mutated inputs panicked:\n{}", failures.len(), failures.join("\n"));
 }

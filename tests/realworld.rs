@@ -224,3 +224,162 @@ fn keda_on_a_bare_clowdapp_renders_behind_its_switch() {
     assert_eq!(so["spec"]["triggers"].as_array().unwrap().iter().map(|t| t["type"].clone()).collect::<Vec<_>>(), vec![json!("cpu"), json!("cron")]);
     assert!(named(&on, "Deployment", "render-worker")["spec"].get("replicas").is_none(), "KEDA owns the replica count");
 }
+
+fn cdappconfig(rendered: &[Value], app: &str) -> Value {
+    let secret = named(rendered, "Secret", app);
+    serde_json::from_str(secret["stringData"]["cdappconfig.json"].as_str().expect("cdappconfig.json")).unwrap()
+}
+
+fn args(o: &Value) -> Value {
+    let pod = if o["kind"] == "CronJob" { &o["spec"]["jobTemplate"]["spec"]["template"] } else { &o["spec"]["template"] };
+    pod["spec"]["containers"][0]["args"].clone()
+}
+
+/// The line of the `occurrence`-th (1-based) line of `text` whose trimmed form is `line`.
+fn line_of(text: &str, line: &str, occurrence: usize) -> u64 {
+    text.lines().enumerate().filter(|(_, l)| l.trim() == line).nth(occurrence - 1).map(|(i, _)| i as u64 + 1).unwrap_or_else(|| panic!("no {line:?} #{occurrence}"))
+}
+
+fn render_err(chart: &Path, args: &[&str]) -> String {
+    let mut all = vec!["template", "t", chart.to_str().unwrap()];
+    all.extend_from_slice(args);
+    helm(&all).expect_err("rendering must fail")
+}
+
+#[test]
+fn a_name_from_a_parameter_names_every_object_with_its_default_and_pins_it() {
+    let input = fixture("name-from-parameter");
+    let (_tmp, chart) = convert(&input);
+    let rendered = objects(&render(&chart, &[]));
+    // What `oc process` with the defaults hands Clowder: ClowdApp `exports`.
+    for (kind, name) in [("Deployment", "exports-api"), ("Service", "exports-api"), ("ServiceAccount", "exports-api"), ("Secret", "exports"), ("Secret", "exports-db"), ("StatefulSet", "exports-db"), ("Job", "exports-migrate"), ("ServiceAccount", "exports-app"), ("ConfigMap", "exports-settings")] {
+        named(&rendered, kind, name);
+    }
+    let api = named(&rendered, "Deployment", "exports-api");
+    assert_eq!(api["spec"]["selector"]["matchLabels"], json!({"app": "exports", "service": "exports", "pod": "exports-api"}));
+    assert_eq!(api["spec"]["template"]["spec"]["containers"][0]["env"][0], json!({"name": "APP_NAME", "value": "exports"}));
+    let config = cdappconfig(&rendered, "exports");
+    assert_eq!(config["metadata"]["name"], json!("exports"));
+    assert_eq!(config["endpoints"][0]["apiPaths"], json!(["/api/exports/"]));
+    assert_eq!(config["database"]["name"], json!("exports"));
+    assert_eq!(config["database"]["hostname"], json!("exports-db"));
+    // The bundled database sets `service: db` over the app's own `service` label: one key.
+    let db = named(&rendered, "StatefulSet", "exports-db");
+    assert_eq!(db["metadata"]["labels"]["service"], json!("db"));
+    assert_eq!(db["spec"]["selector"]["matchLabels"]["service"], json!("db"));
+    // The name is fixed: another value is refused, naming the parameter, instead of renaming
+    // some objects and not others.
+    let schema: Value = serde_json::from_str(&fs::read_to_string(chart.join("values.schema.json")).unwrap()).unwrap();
+    assert_eq!(schema["properties"]["parameters"]["properties"]["APP_NAME"]["const"], json!("exports"));
+    let err = render_err(&chart, &["--set-string", "parameters.APP_NAME=reports"]);
+    assert!(err.contains("APP_NAME"), "{err}");
+    let text = fs::read_to_string(&input).unwrap();
+    let pins: Vec<u64> = findings(&chart, "parameter.pinned").iter().map(|f| f["source"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(pins, vec![line_of(&text, "name: ${APP_NAME}", 2), line_of(&text, "appName: ${APP_NAME}", 1)], "the ClowdApp name and the invocation's appName are reported where they are written");
+    // Parameters that name nothing are not pinned.
+    assert!(schema["properties"]["parameters"]["properties"]["IMAGE_TAG"].get("const").is_none());
+}
+
+#[test]
+fn duplicate_job_names_run_as_clowder_runs_them_and_are_reported_with_both_lines() {
+    let input = fixture("duplicate-job-names");
+    let (_tmp, chart) = convert(&input);
+    let rendered = objects(&render(&chart, &[]));
+    // The CronJob comes from the scheduled entry, the invoked Job from the first entry of the name.
+    assert_eq!(args(named(&rendered, "CronJob", "ledger-rollup")), json!(["rollup", "--hourly"]));
+    assert_eq!(args(named(&rendered, "Job", "ledger-rollup")), json!(["rollup", "--once"]));
+    assert_eq!(args(named(&rendered, "CronJob", "ledger-compact")), json!(["compact"]));
+    assert_eq!(args(named(&rendered, "Job", "ledger-compact")), json!(["compact"]), "the unscheduled repeat is never used");
+    assert_eq!(rendered.iter().filter(|o| o["kind"] == "Job" || o["kind"] == "CronJob").count(), 4);
+    let text = fs::read_to_string(&input).unwrap();
+    let found: Vec<(u64, String)> = findings(&chart, "job.duplicate-name").iter().map(|f| (f["source"]["line"].as_u64().unwrap(), f["message"].as_str().unwrap().to_string())).collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    for ((line, message), job) in found.iter().zip(["rollup", "compact"]) {
+        let (first, second) = (line_of(&text, &format!("- name: {job}"), 1), line_of(&text, &format!("- name: {job}"), 2));
+        assert_eq!(*line, second, "reported at the repeat");
+        assert!(message.contains(&format!("lines {first} and {second}")), "both lines named: {message}");
+    }
+}
+
+#[test]
+fn parameters_reach_every_field_clowder_reads() {
+    let input = fixture("parameters-everywhere");
+    let (_tmp, chart) = convert(&input);
+    let on = ["--set", "kafka.bundled.enabled=true", "--set", "kafka.topics.create=true", "--set", "objectStore.bundled.enabled=true"];
+    let check = |extra: &[&str], incoming: &str, bucket: &str| {
+        let rendered = objects(&render(&chart, &[&on[..], extra].concat()));
+        let config = cdappconfig(&rendered, "results");
+        let topics: Vec<(Value, Value)> = config["kafka"]["topics"].as_array().unwrap().iter().map(|t| (t["requestedName"].clone(), t["name"].clone())).collect();
+        assert_eq!(topics, vec![(json!(incoming), json!(incoming)), (json!("results.outgoing.v1"), json!("results.outgoing.v1")), (json!("results.dead-letter"), json!("results.dead-letter"))]);
+        named(&rendered, "KafkaTopic", incoming);
+        assert_eq!(named(&rendered, "KafkaTopic", incoming)["spec"]["partitions"], json!(6));
+        let kafka = named(&rendered, "StatefulSet", "results-kafka");
+        let env = kafka["spec"]["template"]["spec"]["containers"][0]["env"].as_array().unwrap();
+        let topics_env = env.iter().find(|e| e["name"] == "APP_TOPICS").unwrap()["value"].as_str().unwrap().to_string();
+        assert_eq!(topics_env, format!("{incoming} results.outgoing.v1 results.dead-letter"), "the bundled Kafka creates the requested names");
+        let buckets: Vec<Value> = config["objectStore"]["buckets"].as_array().unwrap().iter().map(|b| b["requestedName"].clone()).collect();
+        assert_eq!(buckets, vec![json!(bucket), json!("results-results-env-exports")]);
+        assert_eq!(config["database"]["name"], json!("results"));
+        assert_eq!(config["endpoints"][0]["apiPaths"], json!(["/api/results/"]));
+        assert!(config["featureFlags"].is_object(), "featureFlags: ${{FLAGS_ENABLED}} at its default true");
+        assert!(config["inMemoryDb"].is_object());
+    };
+    check(&[], "results.incoming", "results-archive");
+    // Set the parameters as a team would per environment: every place follows.
+    check(&["--set-string", "parameters.INCOMING_TOPIC=results.incoming.stage", "--set-string", "parameters.ARCHIVE_BUCKET=archive-stage"], "results.incoming.stage", "archive-stage");
+    // Parameters that name another app or decide which objects exist were fixed at conversion.
+    let schema: Value = serde_json::from_str(&fs::read_to_string(chart.join("values.schema.json")).unwrap()).unwrap();
+    let params = &schema["properties"]["parameters"]["properties"];
+    for (name, value) in [("AUTH_APP", json!("gatekeeper")), ("NOTIFY_APP", json!("notifier")), ("CACHE_APP", json!("sessions")), ("CACHE_ENABLED", json!(true)), ("FLAGS_ENABLED", json!(true))] {
+        assert_eq!(params[name]["const"], value, "{name} is pinned");
+    }
+    for name in ["INCOMING_TOPIC", "ARCHIVE_BUCKET", "DB_NAME", "API_NAME"] {
+        assert!(params[name].get("const").is_none(), "{name} stays free");
+    }
+    let values = fs::read_to_string(chart.join("values.yaml")).unwrap();
+    assert!(values.contains("\ndependencies:\n  gatekeeper:\n    host: gatekeeper\n"), "the dependency's values key and host are the app the parameter names");
+    assert!(values.contains("\noptionalDependencies:\n  notifier:\n"));
+    assert!(render_err(&chart, &["--set-string", "parameters.AUTH_APP=keycloak"]).contains("AUTH_APP"));
+    assert_eq!(findings(&chart, "provider.kafka-topic-parameter").len(), 2, "each topic named by a parameter says it follows it");
+}
+
+#[test]
+fn several_clowdapps_keep_their_own_values_and_share_as_clowder_does() {
+    let input = fixture("several-apps");
+    let (_tmp, chart) = convert(&input);
+    let values_text = fs::read_to_string(chart.join("values.yaml")).unwrap();
+    // Strict reading: no key twice at any level (Helm would silently keep the last one).
+    let values = yaml::load_documents("values.yaml", &values_text).expect("values.yaml has no duplicate key")[0].to_json();
+    for key in ["database", "inMemoryDb", "kafka", "objectStore", "featureFlags", "dependencies"] {
+        assert!(values.get(key).is_none(), "no top-level `{key}`: each app has its own");
+    }
+    assert!(values["apps"]["catalog-api"]["database"].is_object());
+    assert!(values["apps"]["catalog-api"]["inMemoryDb"].is_object());
+    assert!(values["apps"]["catalog-indexer"].get("database").is_none(), "the indexer shares the API's database");
+    assert!(values["apps"]["catalog-indexer"].get("inMemoryDb").is_none(), "and its cache");
+    assert_eq!(values["apps"]["catalog-indexer"]["kafka"]["topics"]["names"], json!({"catalog.changes": "catalog.changes", "catalog.index-requests": "catalog.index-requests"}));
+    assert_eq!(values["apps"]["catalog-indexer"]["dependencies"]["catalog-api"]["host"], json!("catalog-api-web"), "the dependency is the API's Service");
+
+    let rendered = objects(&render(&chart, &[]));
+    let (api, indexer) = (cdappconfig(&rendered, "catalog-api"), cdappconfig(&rendered, "catalog-indexer"));
+    assert_eq!(indexer["database"], api["database"], "the same server, database and credentials");
+    assert_eq!(indexer["database"]["hostname"], json!("catalog-api-db"));
+    assert_eq!(indexer["inMemoryDb"]["hostname"], json!("catalog-api-redis"));
+    assert!(!rendered.iter().any(|o| o["metadata"]["name"] == "catalog-indexer-db" || o["metadata"]["name"] == "catalog-indexer-redis"), "{:?}", kinds(&rendered));
+    assert!(api.get("featureFlags").is_none() && indexer["featureFlags"].is_object(), "each app's own providers");
+
+    // Moving the API's database out moves the indexer with it.
+    let rendered = objects(&render(&chart, &["--set", "apps.catalog-api.database.bundled.enabled=false", "--set", "apps.catalog-api.database.external.host=pg.example.com", "--set", "apps.catalog-api.database.external.existingSecret=catalog-pg"]));
+    assert!(!rendered.iter().any(|o| o["kind"] == "StatefulSet" && o["metadata"]["name"] == "catalog-api-db"));
+    for app in ["catalog-api", "catalog-indexer"] {
+        assert_eq!(cdappconfig(&rendered, app)["database"]["hostname"], json!("pg.example.com"), "{app}");
+    }
+    // One app's bundled Kafka does not start the other's.
+    let rendered = objects(&render(&chart, &["--set", "apps.catalog-indexer.kafka.bundled.enabled=true"]));
+    named(&rendered, "StatefulSet", "catalog-indexer-kafka");
+    assert!(!rendered.iter().any(|o| o["metadata"]["name"] == "catalog-api-kafka"));
+    assert_eq!(cdappconfig(&rendered, "catalog-api")["kafka"]["brokers"][0]["hostname"], json!("kafka"));
+    assert_eq!(cdappconfig(&rendered, "catalog-indexer")["kafka"]["brokers"][0]["hostname"], json!("catalog-indexer-kafka"));
+    let shared: Vec<String> = findings(&chart, "provider.database-shared").iter().chain(&findings(&chart, "provider.in-memory-db-shared")).map(|f| f["outcome"].as_str().unwrap().to_string()).collect();
+    assert_eq!(shared, vec!["translated", "translated"], "sharing an app of the chart needs no input");
+}

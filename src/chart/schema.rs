@@ -67,8 +67,19 @@ fn parameter(p: &ParamValue) -> J {
     if p.param.required && p.generator.is_none() && p.ty == ParamType::String {
         s["minLength"] = J::from(1);
     }
-    if let Some(d) = p.param.description.as_ref().or(p.param.display_name.as_ref()) {
-        s["description"] = J::String(d.clone());
+    let mut description = p.param.description.as_ref().or(p.param.display_name.as_ref()).cloned().unwrap_or_default();
+    // Fixed at conversion (it names objects): any other value would break what derives from it.
+    if let (false, Some(d)) = (p.pinned.is_empty(), &p.default) {
+        s["const"] = d.clone();
+        let note = format!("Fixed at conversion ({}): convert the template again to change it.", p.pinned.join(", "));
+        description = match description.trim_end() {
+            "" => note,
+            d if d.ends_with(['.', '!', '?']) => format!("{d} {note}"),
+            d => format!("{d}. {note}"),
+        };
+    }
+    if !description.is_empty() {
+        s["description"] = J::String(description);
     }
     s
 }

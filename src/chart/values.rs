@@ -101,6 +101,9 @@ pub fn values_yaml(model: &Model) -> String {
         if p.typed {
             notes.push(format!("typed ({})", p.ty.as_str()));
         }
+        if !p.pinned.is_empty() {
+            notes.push(format!("fixed at conversion: {}", p.pinned.join(", ")));
+        }
         if let Some(from) = &param.generate_from {
             notes.push(match p.generated_into {
                 Some(_) => format!("generated from `{from}` when empty, then kept"),

@@ -65,14 +65,15 @@ pub fn map_autoscaler(ctx: &mut Ctx, app: &ClowdApp, dep: &Deployment, full: &st
             }
             Some("kafka") => {
                 if let Some(Val::Map(md)) = tv.get_mut("metadata") {
-                    let bundled = crate::model::Cond::value("kafka.bundled.enabled");
-                    let sasl = crate::model::Cond::And(vec![bundled.clone().negated(), crate::model::Cond::value("kafka.sasl.mechanism")]);
+                    let sc = ctx.values_of(&app.name);
+                    let bundled = sc.cond("kafka.bundled.enabled");
+                    let sasl = crate::model::Cond::And(vec![bundled.clone().negated(), sc.cond("kafka.sasl.mechanism")]);
                     md.retain(|e| !matches!(e.key.as_literal().as_deref(), Some("bootstrapServers" | "sasl" | "tls")));
-                    let external = Val::Str(Text(vec![Part::RequiredValue("kafka.external.host".into()), Part::Lit(":".into()), Part::Value("kafka.external.port".into())]));
+                    let external = Val::Str(Text(vec![Part::RequiredValue(sc.path("kafka.external.host")), Part::Lit(":".into()), Part::Value(sc.path("kafka.external.port"))]));
                     let servers = Val::If(bundled, Box::new(Val::str(format!("{}-kafka:9092", app.name))), Box::new(external));
                     md.push(crate::model::Entry { key: Text::lit("bootstrapServers"), val: servers, when: None });
                     // Clowder adds the SASL mechanism and TLS when the broker uses SASL.
-                    md.push(crate::model::Entry { key: Text::lit("sasl"), val: Val::Str(Text::value("kafka.sasl.mechanism")), when: Some(sasl.clone()) });
+                    md.push(crate::model::Entry { key: Text::lit("sasl"), val: sc.str("kafka.sasl.mechanism"), when: Some(sasl.clone()) });
                     md.push(crate::model::Entry { key: Text::lit("tls"), val: Val::str("enable"), when: Some(sasl) });
                 }
                 ctx.find("autoscaler.keda-kafka", Outcome::Translated, t.pos, format!("ScaledObject/{full}:triggers"), "the Kafka trigger's bootstrapServers come from the kafka values, as Clowder filled them from the broker config", None);

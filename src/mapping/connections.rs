@@ -2,6 +2,7 @@
 //! connection settings, and the app's dependencies, topics and buckets.
 
 use super::profile::EnvSpec;
+use super::scope::AppValues;
 use crate::model::workload::EnvValue;
 use crate::model::{Cond, Text, Val};
 use std::collections::BTreeMap;
@@ -15,7 +16,7 @@ pub struct Setting {
     pub mount: Option<Mount>,
     /// A values path that only this setting reads: removed from values.yaml when the app's
     /// profile does not use the setting, so that no value exists that reaches no pod.
-    pub only_value: Option<&'static str>,
+    pub only_value: Option<String>,
 }
 
 /// A volume and where containers mount it, both present only under the setting's condition.
@@ -33,7 +34,7 @@ impl Setting {
         self.mount = Some(mount);
         self
     }
-    pub fn only(mut self, path: &'static str) -> Setting {
+    pub fn only(mut self, path: String) -> Setting {
         self.only_value = Some(path);
         self
     }
@@ -41,16 +42,33 @@ impl Setting {
 
 pub type Settings = BTreeMap<&'static str, Setting>;
 
-/// Kafka settings and each topic's (requested name, values path of its actual name).
-pub type KafkaMapping = (Settings, Vec<(String, String)>);
+/// A topic: the name the app requested (parameters kept) and the name it is told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topic {
+    pub requested: Text,
+    pub actual: Val,
+}
+
+/// Kafka settings and each topic.
+pub type KafkaMapping = (Settings, Vec<Topic>);
 /// Object store settings and each bucket's (requested name, display).
 pub type BucketMapping = (Settings, Vec<(Text, String)>);
 
 /// Connection settings of every provider the app uses, in the order env vars are added.
 pub struct Connections {
     pub providers: Vec<(&'static str, Settings)>,
+    /// Whose values each provider reads: the app's own, or another app's of the template whose
+    /// service it shares (`sharedDbAppName`, `sharedInMemoryDbAppName`).
+    pub scopes: BTreeMap<&'static str, AppValues>,
     /// (dependency app, optional, settings, profile env specs)
     pub dependencies: Vec<(String, bool, Settings, Vec<EnvSpec>)>,
-    pub topics: Vec<(String, String)>,
+    pub topics: Vec<Topic>,
     pub buckets: Vec<(Text, String)>,
+}
+
+impl Connections {
+    /// The values a provider's settings read (the app's own unless it shares another's service).
+    pub fn scope(&self, provider: &str, own: &AppValues) -> AppValues {
+        self.scopes.get(provider).cloned().unwrap_or_else(|| own.clone())
+    }
 }

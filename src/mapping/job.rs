@@ -41,15 +41,35 @@ pub fn map_job(ctx: &mut Ctx, app: &ClowdApp, job: &Job, cjis: &[JobInvocation],
     let component = ctx.text(&job.name)?;
     let name = Text::lit(format!("{}-", app.name)).then(&component);
     let display = name.display();
+    if let Some(first) = job.repeats {
+        let used = if job.schedule.is_some() {
+            format!("CronJob `{display}` comes from this entry, and a ClowdJobInvocation naming the job runs the entry on line {} (Clowder takes the first job of a name)", first.line)
+        } else {
+            format!("this entry is never used: it has no schedule, and a ClowdJobInvocation naming the job runs the entry on line {} (Clowder takes the first job of a name)", first.line)
+        };
+        ctx.find(
+            "job.duplicate-name",
+            Outcome::NeedsInput,
+            job.pos,
+            format!("Job/{display}"),
+            format!("job name `{}` is written twice in ClowdApp `{}` (lines {} and {}); {used}", job_key(&job.name), app.name, first.line, job.pos.line),
+            Some("rename one of the jobs, or remove the entry that is not meant"),
+        );
+        if job.schedule.is_none() {
+            return Ok(Vec::new());
+        }
+    }
     if ctx.static_bool(job.disabled.as_ref(), &display)? {
         ctx.find("job.disabled", Outcome::Unsupported, job.pos, format!("Job/{display}"), "job is disabled: Clowder creates no CronJob and refuses to invoke it; nothing is rendered", None);
         return Ok(Vec::new());
     }
+    let scheduled = job.schedule.is_some();
+    // Clowder's invocations run the first job of a name; a repeated name runs only as a CronJob.
     let invoked_by: Vec<&JobInvocation> = cjis
         .iter()
-        .filter(|c| c.app_name == app.name && c.jobs.iter().any(|j| job_key(j) == job_key(&job.name)))
+        .filter(|c| job.repeats.is_none() && c.app_name == app.name && c.jobs.iter().any(|j| job_key(j) == job_key(&job.name)))
         .collect();
-    let scheduled = job.schedule.is_some();
+
     if !scheduled && invoked_by.is_empty() {
         ctx.find("job.never-invoked", Outcome::Unsupported, job.pos, format!("Job/{display}"), "job has no schedule and no ClowdJobInvocation runs it; Clowder never creates it, so nothing is rendered", Some("add a ClowdJobInvocation for it to the template to get a Helm hook Job"));
         return Ok(Vec::new());

@@ -58,8 +58,43 @@ fn kind(v: &J) -> &'static str {
     }
 }
 
-/// Every layer of the app's profile, fitted to the chart's values.
-pub fn apply(ctx: &mut Ctx, profile: &Profile, app_pos: crate::source::yaml::Pos, model: &mut Model) {
+/// Add `node` at `key`, merging maps that are already there (two apps of one template fill the
+/// same layer file; each app's provider values sit under `apps.<app>`).
+fn merge(entries: &mut Vec<(String, String, ValuesNode)>, key: String, comment: String, node: ValuesNode) {
+    match entries.iter_mut().find(|(k, _, _)| *k == key) {
+        Some((_, _, ValuesNode::Map(existing))) => {
+            if let ValuesNode::Map(new) = node {
+                for (k, c, v) in new {
+                    merge(existing, k, c, v);
+                }
+            }
+        }
+        // Both apps set the same leaf: the first one's value stays (layers are the same data).
+        Some(_) => {}
+        None => entries.push((key, comment, node)),
+    }
+}
+
+fn merge_blocks(into: &mut Vec<ValuesBlock>, blocks: Vec<ValuesBlock>) {
+    for b in blocks {
+        match into.iter_mut().find(|x| x.key == b.key) {
+            Some(ValuesBlock { value: ValuesNode::Map(existing), .. }) => {
+                if let ValuesNode::Map(new) = b.value {
+                    for (k, c, v) in new {
+                        merge(existing, k, c, v);
+                    }
+                }
+            }
+            Some(_) => {}
+            None => into.push(b),
+        }
+    }
+}
+
+/// Every layer of the app's profile, fitted to the chart's values. A per-app block of the layer
+/// (`database:`) goes under `apps.<app>` when the template holds several ClowdApps.
+pub fn apply(ctx: &mut Ctx, profile: &Profile, app: &str, app_pos: crate::source::yaml::Pos, model: &mut Model) {
+    let sc = ctx.values_of(app);
     for (name, layer) in &profile.layers {
         let mut dropped = Vec::new();
         let mut blocks = Vec::new();
@@ -80,6 +115,18 @@ pub fn apply(ctx: &mut Ctx, profile: &Profile, app_pos: crate::source::yaml::Pos
                 }
                 if !kept.is_empty() {
                     blocks.push(ValuesBlock { key: key.clone(), comment: "Template parameters.".into(), value: ValuesNode::Open(J::Object(kept)) });
+                }
+                continue;
+            }
+            if sc.nested() && super::scope::PER_APP.contains(&key.as_str()) {
+                match sc.block(&model.values, key) {
+                    Some(chart) => {
+                        if let Some(node) = fit(v, chart, &sc.path(key), &mut dropped) {
+                            let own = ValuesNode::Map(vec![(app.to_string(), String::new(), ValuesNode::Map(vec![(key.clone(), String::new(), node)]))]);
+                            merge_blocks(&mut blocks, vec![ValuesBlock { key: super::scope::APPS.into(), comment: String::new(), value: own }]);
+                        }
+                    }
+                    None => dropped.push(sc.path(key)),
                 }
                 continue;
             }
@@ -107,7 +154,7 @@ pub fn apply(ctx: &mut Ctx, profile: &Profile, app_pos: crate::source::yaml::Pos
             Some(&format!("install with `helm install RELEASE CHART -f CHART/{file}`")),
         );
         if let Some(existing) = model.layers.iter_mut().find(|l| l.file == file) {
-            existing.blocks.extend(blocks);
+            merge_blocks(&mut existing.blocks, blocks);
         } else {
             model.layers.push(ValuesLayer { name: name.clone(), file, description: layer.description.clone(), blocks });
         }

@@ -21,9 +21,10 @@ pub mod params;
 pub mod pod;
 pub mod profile;
 pub mod providers;
+pub mod scope;
 
 use crate::error::InputError;
-use crate::model::{Cond, Entry, Findings, Item, Model, Outcome, SourceRef, Text, Val};
+use crate::model::{Cond, Entry, Findings, Item, Model, Outcome, Pin, SourceRef, Text, Val};
 use crate::source::sym::{self, Parsed};
 use crate::source::template::{err, Input};
 use crate::source::yaml::{Kind, Node, Pos};
@@ -57,16 +58,28 @@ impl Default for Options {
 /// Shared state of one conversion.
 pub struct Ctx<'a> {
     pub input: &'a Input,
+    /// Every ClowdApp of the input (an app may share another's database or cache).
+    pub apps: &'a [crate::source::clowdapp::ClowdApp],
     pub env: &'a Environment,
     pub options: &'a Options,
     /// Several ClowdApps in one input: template file names carry the app name.
     pub multi_app: bool,
     pub findings: Findings,
+    /// Parameters fixed to their defaults because the conversion needed their value.
+    pub pins: Vec<Pin>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn src(&self, pos: Pos) -> SourceRef {
         self.input.src(pos)
+    }
+    /// Where `app`'s provider values live (`apps.<app>` when the input holds several apps).
+    pub fn values_of(&self, app: &str) -> scope::AppValues {
+        scope::AppValues::new(app, self.multi_app)
+    }
+    /// A ClowdApp of this input by name.
+    pub fn app(&self, name: &str) -> Option<&'a crate::source::clowdapp::ClowdApp> {
+        self.apps.iter().find(|a| a.name == name)
     }
     pub fn find(&mut self, rule: &str, outcome: Outcome, pos: Pos, target: impl Into<String>, message: impl Into<String>, hint: Option<&str>) {
         let src = self.src(pos);
@@ -116,8 +129,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A name the conversion must know (another app's name in `sharedDbAppName`, a
+    /// dependency): the text with every parameter at its default, each parameter pinned to it.
+    pub fn fixed(&mut self, node: &Node, what: &str) -> Result<String, InputError> {
+        let Some(text) = node.scalar_text() else {
+            return Err(err(&self.input.file, node.pos, format!("{what} must be a string, found {}", node.a_type())));
+        };
+        let (fixed, pins) = self.input.fixed_text(&text, node.pos, what)?;
+        self.pins.extend(pins);
+        Ok(fixed)
+    }
+
     /// A switch that decides which objects exist. A parameter here is resolved with its default
-    /// at conversion time, with a finding.
+    /// at conversion time (and pinned to it), with a finding.
     pub fn static_bool(&mut self, node: Option<&Node>, target: &str) -> Result<bool, InputError> {
         let Some(node) = node else { return Ok(false) };
         match &node.kind {
@@ -134,12 +158,18 @@ impl<'a> Ctx<'a> {
                 };
                 let default = self.input.parameter(&name).and_then(|p| p.value.clone()).unwrap_or_default();
                 let b = default.trim().eq_ignore_ascii_case("true");
+                let pinned = if self.input.parameter(&name).is_some() {
+                    self.pins.push(Pin { param: name.clone(), value: default.clone(), what: format!("the switch `{target}`"), pos: node.pos, noted: true });
+                    format!("; parameters.{name} is pinned to it in values.schema.json")
+                } else {
+                    String::new()
+                };
                 self.find(
                     "input.static-switch",
                     Outcome::Approximated,
                     node.pos,
                     target,
-                    format!("`{s}` decides which objects exist; it was resolved at conversion time with the parameter's default ({b})"),
+                    format!("`{s}` decides which objects exist; it was resolved at conversion time with the parameter's default ({b}){pinned}"),
                     Some("change the parameter's default in the template and regenerate to flip it"),
                 );
                 Ok(b)
@@ -163,7 +193,7 @@ pub fn cond_keda() -> Cond {
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     input.allow_unknown_fields = options.allow_unknown_fields;
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
-    let mut ctx = Ctx { input: &input, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone() };
+    let mut ctx = Ctx { input: &input, apps: &apps, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone(), pins: input.pins.clone() };
     let mut model = Model {
         chart_name: String::new(),
         app_version: None,
@@ -201,7 +231,7 @@ pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     let mapped: Vec<&crate::source::clowdapp::ClowdApp> = apps.iter().filter(|a| model.workloads.iter().any(|w| w.app == a.name)).collect();
     for app in mapped {
         let (profile, _) = profile::select(options.profile.as_deref(), &app.name)?;
-        layers::apply(&mut ctx, &profile, app.pos, &mut model);
+        layers::apply(&mut ctx, &profile, &app.name, app.pos, &mut model);
     }
     model.findings = ctx.findings.list;
     Ok(model)

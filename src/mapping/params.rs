@@ -173,7 +173,20 @@ pub fn map_parameters(ctx: &mut Ctx, model: &mut Model) -> Result<(), InputError
         } else {
             default
         };
-        model.parameters.push(ParamValue { param: p.clone(), ty, typed, generated_into, generator, default });
+        let mut pinned: Vec<String> = Vec::new();
+        for pin in ctx.pins.iter().filter(|x| x.param == p.name) {
+            if pinned.contains(&pin.what) {
+                continue;
+            }
+            pinned.push(pin.what.clone());
+            if !pin.noted {
+                let src = ctx.src(pin.pos);
+                ctx.findings
+                    .add("parameter.pinned", Outcome::Approximated, src, target.clone(), format!("{} uses parameter `{}`, fixed at conversion to its default `{}`: the names and values keys that derive from it are computed now, so parameters.{} accepts only that value (values.schema.json); OpenShift substituted any value given", pin.what, p.name, pin.value, p.name))
+                    .hint(format!("to deploy under another value, change the default of `{}` in the template and convert again", p.name));
+            }
+        }
+        model.parameters.push(ParamValue { param: p.clone(), ty, typed, generated_into, generator, default, pinned });
     }
     if let Some(tag) = ["IMAGE_TAG", "APP_IMAGE_TAG"].iter().find_map(|n| ctx.input.parameter(n)) {
         model.app_version = tag.value.clone().filter(|v| !v.is_empty());

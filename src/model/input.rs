@@ -28,3 +28,19 @@ impl Parameter {
         self.required && self.value.as_deref().unwrap_or("").is_empty() && self.generate_from.is_none()
     }
 }
+
+/// A parameter whose value the conversion had to fix (its default): it decides a name or a
+/// values key computed at conversion time (the ClowdApp name, a shared database's app, a
+/// switch that decides which objects exist). The chart pins the parameter to that value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    pub param: String,
+    /// The value it is fixed to (the parameter's default).
+    pub value: String,
+    /// What it decides, for the report (`ClowdApp name`, `sharedDbAppName`...).
+    pub what: String,
+    /// The field that uses it.
+    pub pos: Pos,
+    /// A finding of its own already says it is pinned (a static switch).
+    pub noted: bool,
+}

@@ -18,8 +18,18 @@ pub fn gateway_selector(chart: &str) -> Vec<(String, Val)> {
 }
 
 /// A label (or selector) map in the given order.
+/// A key written twice keeps its first place and takes the later value, as Clowder's Go maps do
+/// (`labels["service"] = "db"` on top of a ClowdApp label `service`): a rendered map never
+/// holds a key twice.
 pub fn label_map(pairs: &[(String, Val)]) -> Val {
-    Val::Map(pairs.iter().map(|(k, v)| Entry { key: Text::lit(k), val: v.clone(), when: None }).collect())
+    let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        match entries.iter_mut().find(|e| e.key.is_literal(k)) {
+            Some(e) => e.val = v.clone(),
+            None => entries.push(Entry { key: Text::lit(k), val: v.clone(), when: None }),
+        }
+    }
+    Val::Map(entries)
 }
 
 fn text_map(pairs: &[(Text, Val)]) -> Val {

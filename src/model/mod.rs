@@ -9,7 +9,7 @@ pub mod value;
 pub mod workload;
 
 pub use finding::{Finding, Findings, Outcome, SourceRef};
-pub use input::{Parameter, Pos};
+pub use input::{Parameter, Pin, Pos};
 pub use value::{Cond, Entry, Item, Part, Text, Val};
 
 pub use workload::*;
@@ -65,6 +65,8 @@ pub struct ParamValue {
     pub generator: Option<value::GenRecipe>,
     /// Value written to values.yaml (None = empty / required).
     pub default: Option<serde_json::Value>,
+    /// Fixed at conversion (what it decides): the schema accepts only its default.
+    pub pinned: Vec<String>,
 }
 
 /// A top-level block of values.yaml that is not a parameter (ports, autoscaling, infrastructure).

@@ -108,6 +108,9 @@ pub struct Job {
     /// May hold parameters (Koku: `db-migrate-cji-${DBM_IMAGE_TAG}-${DBM_INVOCATION}`).
     pub name: Node,
     pub pos: Pos,
+    /// An earlier entry of the ClowdApp has the same name (written there): Clowder's invocations
+    /// run that first entry, never this one (docs/compatibility.md).
+    pub repeats: Option<Pos>,
     pub schedule: Option<Node>,
     pub pod_spec: PodSpec,
     pub disabled: Option<Node>,
@@ -301,6 +304,13 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
         }
     }
     input.objects = rest;
+    if apps.is_empty() && !cjis.is_empty() {
+        // A post-deployment test template: its invocations run jobs of an app deployed elsewhere.
+        let c = &cjis[0];
+        let others = if cjis.len() > 1 { format!(" (and {} more)", cjis.len() - 1) } else { String::new() };
+        return Err(err(&input.file, c.pos, format!("no ClowdApp found: the input holds only ClowdJobInvocation `{}`{others}, which runs jobs of ClowdApp `{}`, defined in another template", c.name.scalar_text().unwrap_or_default(), c.app_name))
+            .hint(format!("convert the template that defines ClowdApp `{}` (add this invocation to it to run its jobs as Helm hooks); an invocation alone has nothing to run", c.app_name)));
+    }
     if apps.is_empty() {
         let hint = "clowd2helm converts ClowdApps (apiVersion cloud.redhat.com/v1alpha1, kind: ClowdApp); add one or pass the template that has it";
         let found: Vec<String> = input
@@ -344,10 +354,31 @@ pub fn extract(input: &mut Input) -> Result<(Vec<ClowdApp>, Vec<JobInvocation>),
     Ok((apps, cjis))
 }
 
+/// A switch as it reads at the parameters' defaults (`true`, `"true"`, `${{X}}` with default
+/// `true`); for checks that run before mapping.
+fn on_at_defaults(input: &Input, n: Option<&Node>) -> bool {
+    let Some(n) = n else { return false };
+    match &n.kind {
+        Kind::Bool(b) => *b,
+        Kind::Str(s) => {
+            let text = match super::sym::parse(s, &input.declared) {
+                super::sym::Parsed::Typed(p) => input.parameter(&p).and_then(|p| p.value.clone()).unwrap_or_default(),
+                super::sym::Parsed::Str(sym) => sym.render(&|p| input.parameter(p).and_then(|p| p.value.clone()).unwrap_or_default()),
+            };
+            text.trim().eq_ignore_ascii_case("true")
+        }
+        _ => false,
+    }
+}
+
 /// Whether `text` holds a `${NAME}` reference to a declared parameter. Linear in `text`: names
 /// are checked for every deployment, and a template may declare thousands of parameters.
 fn references_parameter(text: &str, input: &Input) -> bool {
-    text.contains("${") && super::sym::parse_str(text, &input.declared).params().next().is_some()
+    text.contains("${")
+        && match super::sym::parse(text, &input.declared) {
+            super::sym::Parsed::Typed(_) => true,
+            super::sym::Parsed::Str(sym) => sym.params().next().is_some(),
+        }
 }
 
 fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), InputError> {
@@ -362,9 +393,12 @@ fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), I
 
 fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     let (name_node, pos) = metadata_name(input, obj, "ClowdApp")?;
-    let name = name_node.as_str().unwrap_or_default().to_string();
+    let mut name = name_node.as_str().unwrap_or_default().to_string();
     if references_parameter(&name, input) {
-        return Err(err(&input.file, pos, "the ClowdApp name must be literal text, not a template parameter").hint("Clowder derives every object name from it; write the name out"));
+        // `oc process` substitutes before Clowder sees the name; every name derives from it.
+        let (fixed, pins) = input.fixed_text(&name, pos, "ClowdApp name")?;
+        name = fixed;
+        input.pins.extend(pins);
     }
     let md = obj.get("metadata").unwrap();
     let mut mdf = Fields::new(input, md, "ClowdApp metadata")?.pruned(OBJECT_META);
@@ -389,14 +423,27 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
         deployments.push(dep);
     }
     let mut jobs: Vec<Job> = Vec::new();
-    first_line.clear();
+    // Name → where it was first written, and where an entry of that name makes a CronJob.
+    let mut first_job: HashMap<String, (Pos, Option<Pos>)> = HashMap::new();
     for j in f.list(input, "jobs")? {
-        let job = read_job(input, j)?;
+        let mut job = read_job(input, j)?;
         let job_name = job.name.scalar_text().unwrap_or_default();
-        if let Some(first) = first_line.get(&job_name) {
-            return Err(err(&input.file, job.pos, format!("job name `{job_name}` is used twice in ClowdApp `{name}` (first on line {first})")).hint("job names must be unique within a ClowdApp"));
+        let cron = (job.schedule.is_some() && !on_at_defaults(input, job.disabled.as_ref())).then_some(job.pos);
+        match first_job.get_mut(&job_name) {
+            Some((first, earlier_cron)) => {
+                // Clowder's CronJob provider creates `<app>-<job>` once per scheduled entry; the
+                // second creation fails and the whole ClowdApp is never reconciled.
+                if let (Some(c), Some(this)) = (*earlier_cron, cron) {
+                    return Err(err(&input.file, this, format!("job name `{job_name}` is scheduled twice in ClowdApp `{name}` (lines {} and {}): Clowder creates CronJob `{name}-{job_name}` once per entry, fails on the second and never reconciles this ClowdApp", c.line, this.line))
+                        .hint("rename one of the jobs, or remove the entry that is not meant"));
+                }
+                job.repeats = Some(*first);
+                *earlier_cron = earlier_cron.or(cron);
+            }
+            None => {
+                first_job.insert(job_name, (job.pos, cron));
+            }
         }
-        first_line.insert(job_name, job.pos.line);
         jobs.push(job);
     }
     let mut kafka_topics = Vec::new();
@@ -463,9 +510,13 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
         return Err(f.missing(input, d.pos, "deployment without a `name`".into(), "every entry of spec.deployments needs a name"));
     };
     let pos = d.get("name").map(|n| n.pos).unwrap_or(d.pos);
-    if references_parameter(&name, input) {
-        return Err(err(&input.file, pos, format!("deployment name `{name}` must be literal text, not a template parameter")).hint("write the name out: Clowder derives the Deployment, Service and ServiceAccount names from it"));
-    }
+    let name = if references_parameter(&name, input) {
+        let (fixed, pins) = input.fixed_text(&name, pos, "deployment name")?;
+        input.pins.extend(pins);
+        fixed
+    } else {
+        name
+    };
     let replicas = f.scalar(input, "replicas")?.cloned();
     let min_replicas = f.scalar(input, "minReplicas")?.cloned();
     let web = f.scalar(input, "web")?.cloned();
@@ -636,6 +687,7 @@ fn read_job(input: &mut Input, j: &Node) -> Result<Job, InputError> {
     let pod_spec = read_pod_spec(input, pod)?;
     let job = Job {
         pos: name.pos,
+        repeats: None,
         name: name.clone(),
         schedule: f.scalar(input, "schedule")?.cloned(),
         pod_spec,
@@ -689,6 +741,13 @@ fn read_cji(input: &mut Input, obj: &Node) -> Result<JobInvocation, InputError> 
     let mut f = Fields::new(input, spec, "ClowdJobInvocation spec")?;
     let app_name = f.string(input, "appName")?.ok_or_else(|| err(&input.file, spec.pos, "ClowdJobInvocation has no spec.appName").hint("name the ClowdApp whose jobs it runs"))?;
     let app_name_pos = spec.get("appName").map(|n| n.pos).unwrap_or(spec.pos);
+    let app_name = if references_parameter(&app_name, input) {
+        let (fixed, pins) = input.fixed_text(&app_name, app_name_pos, "ClowdJobInvocation appName")?;
+        input.pins.extend(pins);
+        fixed
+    } else {
+        app_name
+    };
     let jobs = f.list(input, "jobs")?.to_vec();
     let disabled = f.scalar(input, "disabled")?.cloned();
     let run_on_not_ready = f.scalar(input, "runOnNotReady")?.cloned();

@@ -3,7 +3,7 @@
 
 use super::yaml::{self, Key, Kind, Node, Pos};
 use crate::error::InputError;
-use crate::model::{Findings, Outcome, SourceRef};
+use crate::model::{Findings, Outcome, Pin, SourceRef};
 use std::collections::BTreeSet;
 
 /// Declared in the model (which depends on no stage); this module fills it in.
@@ -28,6 +28,8 @@ pub struct Input {
     /// Where the objects come from: the Template's `objects` key, else the first document.
     pub objects_pos: Option<Pos>,
     pub findings: Findings,
+    /// Parameters fixed to their default because they decide a name (filled by `clowdapp::extract`).
+    pub pins: Vec<Pin>,
 }
 
 impl Input {
@@ -36,6 +38,37 @@ impl Input {
     }
     pub fn src(&self, pos: Pos) -> SourceRef {
         SourceRef { file: self.file.clone(), line: pos.line.max(1), column: Some(pos.col.max(1)) }
+    }
+
+    /// `text` (written at `pos`) as `oc process` makes it with the parameters' defaults, and the
+    /// pins of the parameters it uses: for a name the conversion must know (every object name
+    /// derives from the ClowdApp's). A parameter without a usable default is an error: OpenShift
+    /// refuses a required one and would substitute an empty name otherwise; a generated one
+    /// would change on every processing.
+    pub fn fixed_text(&self, text: &str, pos: Pos, what: &str) -> Result<(String, Vec<Pin>), InputError> {
+        let sym = match super::sym::parse(text, &self.declared) {
+            super::sym::Parsed::Typed(p) => super::sym::Sym::param(&p),
+            super::sym::Parsed::Str(sym) => sym,
+        };
+        let mut pins = Vec::new();
+        for name in sym.params() {
+            let p = self.parameter(name).expect("parsed references are declared");
+            let default = p.value.clone().unwrap_or_default();
+            if p.generate_from.is_some() && default.is_empty() {
+                return Err(err(&self.file, pos, format!("{what} `{text}` uses parameter `{name}`, which OpenShift generates anew on every processing; a name cannot be random"))
+                    .hint(format!("give `{name}` a fixed value in the template, or write the name out")));
+            }
+            if default.is_empty() {
+                let why = if p.required { "is required and has no default (OpenShift refuses to process the template without it)" } else { "has no default (OpenShift would substitute an empty text)" };
+                return Err(err(&self.file, pos, format!("{what} `{text}` uses parameter `{name}`, which {why}; clowd2helm names the chart's objects at conversion time, so it needs the value"))
+                    .hint(format!("give `{name}` a default (`value:` on line {}) with the name this chart is for, then convert again", p.pos.line)));
+            }
+            if !pins.iter().any(|x: &Pin| x.param == name) {
+                pins.push(Pin { param: name.to_string(), value: default, what: what.to_string(), pos, noted: false });
+            }
+        }
+        let resolved = sym.render(&|n| self.parameter(n).and_then(|p| p.value.clone()).unwrap_or_default());
+        Ok((resolved, pins))
     }
 }
 
@@ -63,6 +96,7 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
         objects: Vec::new(),
         objects_pos: None,
         findings: Findings::default(),
+        pins: Vec::new(),
     };
     for note in &loaded.notes {
         loader_finding(&mut input, note);

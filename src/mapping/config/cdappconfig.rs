@@ -3,6 +3,7 @@
 //! `/cdapp/`, with `ACG_CONFIG` pointing at it and a `configHash` pod annotation.
 
 use crate::mapping::connections::{Connections, Settings};
+use crate::mapping::scope::AppValues;
 use crate::mapping::Ctx;
 use crate::error::InputError;
 use crate::model::value::{GenRecipe, Generated};
@@ -66,7 +67,7 @@ fn svc_host(app: &str, dep: &str) -> Val {
     Val::Str(Text(vec![Part::Lit(format!("{app}-{dep}.")), Part::Namespace, Part::Lit(".svc".into())]))
 }
 
-pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Connections, model: &mut Model) -> Result<(), InputError> {
+pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], own: &AppValues, conns: &Connections, model: &mut Model) -> Result<(), InputError> {
     if model.objects.iter().any(|o| o.kind == "Secret" && o.name.is_literal(app.name.as_str())) {
         return Err(InputError::at(&ctx.input.file, app.pos.line, app.pos.col, format!("the template defines a Secret named `{}`, which is the name of the cdappconfig Secret", app.name)).hint("rename that Secret or use --config-mode env"));
     }
@@ -104,8 +105,8 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
     }
     for (dep, optional, _, _) in &conns.dependencies {
         let block = if *optional { "optionalDependencies" } else { "dependencies" };
-        let p = |k: &str| format!("{block}.{dep}.{k}");
-        public.push(endpoint(dep, dep, s(&p("host")), v(&p("port")), vec![]));
+        let p = |k: &str| format!("{block}.{}.{k}", crate::model::value::path_key(dep));
+        public.push(endpoint(dep, dep, own.str(&p("host")), own.typed(&p("port")), vec![]));
     }
     let mut config = Val::map()
         .with("metricsPort", v("metrics.port"))
@@ -125,44 +126,47 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
         .non_empty("endpoints", Val::seq(public))
         .non_empty("privateEndpoints", Val::seq(private));
     for (provider, st) in &conns.providers {
+        // The values the provider's settings read: the app's own, or a shared app's.
+        let sc = conns.scope(provider, own);
         let section = match *provider {
             "database" => Val::map()
                 .with("hostname", setting_val(st, "host"))
-                .with("port", Val::If(Cond::value("database.bundled.enabled"), Box::new(Val::Int(5432)), Box::new(v("database.external.port"))))
+                .with("port", Val::If(sc.cond("database.bundled.enabled"), Box::new(Val::Int(5432)), Box::new(sc.typed("database.external.port"))))
                 .with("name", setting_val(st, "name"))
                 .with("username", secret_val(st, "username"))
                 .with("password", secret_val(st, "password"))
                 .with("adminUsername", Val::str("postgres"))
-                .with("adminPassword", Val::If(Cond::value("database.bundled.enabled"), Box::new(Val::Generated(Generated { param: None, secret: Text::lit(format!("{}-db", app.name)), key: "pgPass".into(), base64: false, recipe: GenRecipe::AlphaNum(16) })), Box::new(secret_val(st, "password"))))
+                .with("adminPassword", Val::If(sc.cond("database.bundled.enabled"), Box::new(Val::Generated(Generated { param: None, secret: Text::lit(format!("{}-db", sc.app())), key: "pgPass".into(), base64: false, recipe: GenRecipe::AlphaNum(16) })), Box::new(secret_val(st, "password"))))
                 .with("sslMode", setting_val(st, "sslMode"))
                 .when(
-                    Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.caSecret")]),
+                    Cond::And(vec![sc.cond("database.bundled.enabled").negated(), sc.cond("database.external.caSecret")]),
                     "rdsCa",
-                    Val::SecretValue { secret: Text::value("database.external.caSecret"), key: Text::lit("ca.crt") },
+                    Val::SecretValue { secret: sc.text("database.external.caSecret"), key: Text::lit("ca.crt") },
                 )
                 .build(),
             "inMemoryDb" => Val::map()
                 .with("hostname", setting_val(st, "host"))
-                .with("port", Val::If(Cond::value("inMemoryDb.bundled.enabled"), Box::new(Val::Int(6379)), Box::new(v("inMemoryDb.external.port"))))
+                .with("port", Val::If(sc.cond("inMemoryDb.bundled.enabled"), Box::new(Val::Int(6379)), Box::new(sc.typed("inMemoryDb.external.port"))))
                 .build(),
             "kafka" => {
+                let sasl = sc.cond("kafka.sasl.mechanism");
                 let broker = Val::map()
                     .with("hostname", setting_val(st, "host"))
-                    .with("port", Val::If(Cond::value("kafka.bundled.enabled"), Box::new(Val::Int(9092)), Box::new(v("kafka.external.port"))))
-                    .when(Cond::value("kafka.sasl.mechanism"), "authtype", Val::str("sasl"))
+                    .with("port", Val::If(sc.cond("kafka.bundled.enabled"), Box::new(Val::Int(9092)), Box::new(sc.typed("kafka.external.port"))))
+                    .when(sasl.clone(), "authtype", Val::str("sasl"))
                     .when(
-                        Cond::value("kafka.sasl.mechanism"),
+                        sasl.clone(),
                         "sasl",
                         Val::map()
-                            .with("saslMechanism", s("kafka.sasl.mechanism"))
-                            .with("securityProtocol", s("kafka.external.securityProtocol"))
+                            .with("saslMechanism", sc.str("kafka.sasl.mechanism"))
+                            .with("securityProtocol", sc.str("kafka.external.securityProtocol"))
                             .with("username", secret_val(st, "saslUsername"))
                             .with("password", secret_val(st, "saslPassword"))
                             .build(),
                     )
-                    .when(Cond::value("kafka.sasl.mechanism"), "securityProtocol", s("kafka.external.securityProtocol"))
+                    .when(sasl, "securityProtocol", sc.str("kafka.external.securityProtocol"))
                     .build();
-                let topics = conns.topics.iter().map(|(req, path)| Val::map().with("requestedName", Val::str(req)).with("name", s(path)).build());
+                let topics = conns.topics.iter().map(|t| Val::map().with("requestedName", Val::Str(t.requested.clone())).with("name", t.actual.clone()).build());
                 Val::map().with("brokers", Val::seq([broker])).with("topics", Val::seq(topics)).build()
             }
             "objectStore" => {
@@ -172,30 +176,30 @@ pub fn apply(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], conns: &Co
                         .with("requestedName", Val::Str(b.clone()))
                         .with("accessKey", secret_val(st, "accessKey"))
                         .with("secretKey", secret_val(st, "secretKey"))
-                        .with("region", s("objectStore.external.region"))
+                        .with("region", sc.str("objectStore.external.region"))
                         .with("endpoint", setting_val(st, "host"))
                         .build()
                 });
-                let bundled = Cond::value("objectStore.bundled.enabled");
+                let bundled = sc.cond("objectStore.bundled.enabled");
                 Val::map()
                     .with("hostname", setting_val(st, "host"))
-                    .with("port", Val::If(bundled.clone(), Box::new(Val::Int(9000)), Box::new(v("objectStore.external.port"))))
-                    .with("tls", Val::If(bundled, Box::new(Val::Bool(false)), Box::new(v("objectStore.external.tls"))))
+                    .with("port", Val::If(bundled.clone(), Box::new(Val::Int(9000)), Box::new(sc.typed("objectStore.external.port"))))
+                    .with("tls", Val::If(bundled, Box::new(Val::Bool(false)), Box::new(sc.typed("objectStore.external.tls"))))
                     .with("accessKey", secret_val(st, "accessKey"))
                     .with("secretKey", secret_val(st, "secretKey"))
                     .with("buckets", Val::seq(buckets))
                     .build()
             }
             "featureFlags" => Val::map()
-                .with("hostname", s("featureFlags.host"))
-                .with("port", v("featureFlags.port"))
-                .with("scheme", s("featureFlags.scheme"))
-                .when(Cond::value("featureFlags.existingSecret"), "clientAccessToken", secret_val(st, "clientAccessToken"))
+                .with("hostname", sc.str("featureFlags.host"))
+                .with("port", sc.typed("featureFlags.port"))
+                .with("scheme", sc.str("featureFlags.scheme"))
+                .when(sc.cond("featureFlags.existingSecret"), "clientAccessToken", secret_val(st, "clientAccessToken"))
                 .build(),
             _ => continue,
         };
         config = match *provider {
-            "featureFlags" => config.when(Cond::value("featureFlags.enabled"), provider, section),
+            "featureFlags" => config.when(sc.cond("featureFlags.enabled"), provider, section),
             _ => config.with(provider, section),
         };
     }

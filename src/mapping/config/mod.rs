@@ -12,10 +12,10 @@ use crate::model::{Model, ValuesNode};
 pub fn prune_unused(model: &mut Model, conns: &Connections, used: impl Fn(&str, &str) -> bool) {
     for (provider, settings) in &conns.providers {
         for (key, s) in settings {
-            if let Some(path) = s.only_value
+            if let Some(path) = s.only_value.clone()
                 && !used(provider, key)
             {
-                remove_value(model, path);
+                remove_value(model, &path);
             }
         }
     }

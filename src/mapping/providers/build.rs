@@ -23,8 +23,22 @@ pub fn vref(path: &str) -> Val {
     Val::Str(Text::value(path))
 }
 
-pub fn if_bundled(prefix: &str, bundled: Val, external: Val) -> Val {
-    Val::If(Cond::value(&format!("{prefix}.bundled.enabled")), Box::new(bundled), Box::new(external))
+/// `bundled` while the provider's `<block>.bundled.enabled` (a full path) holds, else `external`.
+pub fn if_bundled(switch: &str, bundled: Val, external: Val) -> Val {
+    Val::If(Cond::value(switch), Box::new(bundled), Box::new(external))
+}
+
+/// `base` with `extra` set on top, as Clowder sets a label on the app's label map (a key the
+/// app already has takes the new value).
+pub fn labels_with(base: &[(String, Val)], extra: &[(&str, Val)]) -> Vec<(String, Val)> {
+    let mut out = base.to_vec();
+    for (k, v) in extra {
+        match out.iter_mut().find(|(n, _)| n == k) {
+            Some(e) => e.1 = v.clone(),
+            None => out.push((k.to_string(), v.clone())),
+        }
+    }
+    out
 }
 
 pub fn req(path: &str) -> Val {

@@ -7,6 +7,7 @@ use crate::model::{Cond, ExtraObject, Val, ValuesBlock, ValuesNode};
 use crate::model::workload::EnvValue;
 use crate::source::clowdapp::ClowdApp;
 use crate::model::k8s::label_map;
+use crate::mapping::scope::AppValues;
 use serde_json::json;
 
 /// Local database sizing (Clowder's t-shirt sizes): request = size, limit = next size up.
@@ -30,14 +31,79 @@ fn db_image(version: &str) -> String {
     }
 }
 
-/// `database`: bundled PostgreSQL (Clowder's local mode) or an external server.
-pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, Val)>, InputError> {
+/// Whose database an app uses: its own (`name`), or another app's (`sharedDbAppName`).
+pub enum DbOwner<'a> {
+    Own,
+    /// A ClowdApp of this template: its values and objects are used as they are.
+    SharedInChart(&'a ClowdApp),
+    /// An app outside the template: an external database named after it.
+    SharedOutside(String),
+}
+
+/// Which database `app` uses; a parameter in `sharedDbAppName` is fixed at its default.
+pub fn owner<'a>(ctx: &mut Ctx<'a>, app: &ClowdApp) -> Result<Option<DbOwner<'a>>, InputError> {
     let Some(db) = &app.database else { return Ok(None) };
-    let shared = db.shared_db_app_name.as_ref().map(|n| n.scalar_text().unwrap_or_default());
-    let name_val = match (&db.name, &shared) {
-        (Some(n), _) => ctx.val(n)?,
-        (None, Some(_)) => vref("database.external.name"),
-        (None, None) => return Ok(None),
+    match (&db.name, &db.shared_db_app_name) {
+        (Some(_), _) => Ok(Some(DbOwner::Own)),
+        (None, Some(n)) => {
+            let other = ctx.fixed(n, "sharedDbAppName")?;
+            match ctx.app(&other) {
+                Some(o) if o.name == app.name => Err(crate::source::template::err(&ctx.input.file, n.pos, format!("ClowdApp `{other}` names itself in sharedDbAppName")).hint("set database.name for its own database")),
+                Some(o) if o.database.as_ref().is_some_and(|d| d.name.is_some()) => Ok(Some(DbOwner::SharedInChart(o))),
+                // Clowder reads the other app's database Secret, which only an app with a database of
+                // its own has: the app is never reconciled.
+                Some(_) => Err(crate::source::template::err(&ctx.input.file, n.pos, format!("sharedDbAppName `{other}`: ClowdApp `{other}` of this template has no database of its own (`database.name`), so there is none to share"))
+                    .hint(format!("give ClowdApp `{other}` a database.name, or share the database of the app that has one"))),
+                None => Ok(Some(DbOwner::SharedOutside(other))),
+            }
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The database settings every consumer reads, from the values of the app that owns the
+/// database (`sc`) and its bundled Service/Secret `svc`.
+fn settings(sc: &AppValues, svc: &str, name: &Val) -> Settings {
+    let bundled = sc.path("database.bundled.enabled");
+    let secret_name = if_bundled(&bundled, Val::str(svc), sc.required("database.external.existingSecret"));
+    let mut s = Settings::new();
+    s.insert("host", plain(if_bundled(&bundled, Val::str(svc), sc.required("database.external.host"))));
+    s.insert("port", plain(if_bundled(&bundled, Val::str("5432"), sc.str("database.external.port"))));
+    s.insert("name", plain(name.clone()));
+    s.insert("username", Setting::new(EnvValue::From(secret_ref(secret_name.clone(), if_bundled(&bundled, Val::str("username"), sc.str("database.external.userKey")))), None));
+    s.insert("password", Setting::new(EnvValue::From(secret_ref(secret_name, if_bundled(&bundled, Val::str("password"), sc.str("database.external.passwordKey")))), None));
+    s.insert("sslMode", plain(if_bundled(&bundled, Val::str("disable"), sc.str("database.external.sslMode"))).only(sc.path("database.external.sslMode")));
+    // The CA, as a file: for clients that verify the server (Koku turns on verify-full with it).
+    let ca_on = Cond::And(vec![sc.cond("database.bundled.enabled").negated(), sc.cond("database.external.caSecret")]);
+    s.insert("caFile", ca_file("database-ca", &sc.path("database.external.caSecret"), ca_on).only(sc.path("database.external.caSecret")));
+    s
+}
+
+/// The database name clients use: the external one when set, else the one the app asked for.
+fn name_of(sc: &AppValues, asked: Val) -> Val {
+    Val::If(Cond::And(vec![sc.cond("database.bundled.enabled").negated(), sc.cond("database.external.name")]), Box::new(sc.str("database.external.name")), Box::new(asked))
+}
+
+/// `database`: bundled PostgreSQL (Clowder's local mode) or an external server. Returns the
+/// settings, the switch of the bundled database and the values they read.
+pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], sc: &AppValues, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, Val, AppValues)>, InputError> {
+    let Some(db) = &app.database else { return Ok(None) };
+    let Some(owner) = owner(ctx, app)? else { return Ok(None) };
+    if let DbOwner::SharedInChart(other) = owner {
+        // Clowder hands the sharing app the other app's database, host, credentials and name.
+        let osc = ctx.values_of(&other.name);
+        let odb = other.database.as_ref().expect("checked by owner()");
+        let asked = ctx.val(odb.name.as_ref().expect("checked by owner()"))?;
+        let s = settings(&osc, &format!("{}-db", other.name), &name_of(&osc, asked));
+        return Ok(Some((s, osc.typed("database.bundled.enabled"), osc)));
+    }
+    let shared = match &owner {
+        DbOwner::SharedOutside(o) => Some(o.clone()),
+        _ => None,
+    };
+    let name_val = match &db.name {
+        Some(n) => ctx.val(n)?,
+        None => sc.str("database.external.name"),
     };
     let version = match &db.version {
         Some(v) => match ctx.val(v)? {
@@ -61,10 +127,11 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
     // The external default has the bundled Secret's name and keys, so data moved off the bundled
     // database keeps working; the operator creates it.
     let ext_secret = shared.as_ref().map(|s| format!("{s}-db")).unwrap_or_else(|| svc.clone());
-    values.push(ValuesBlock {
-        key: "database".into(),
-        comment: format!("PostgreSQL for ClowdApp `{}` (Clowder's database provider). Bundled: a StatefulSet `{svc}` with generated credentials kept across upgrades. External: your server.", app.name),
-        value: ValuesNode::map(vec![
+    sc.push(
+        values,
+        "database",
+        format!("PostgreSQL for ClowdApp `{}` (Clowder's database provider). Bundled: a StatefulSet `{svc}` with generated credentials kept across upgrades. External: your server.", app.name),
+        ValuesNode::map(vec![
             (
                 "bundled",
                 "",
@@ -96,28 +163,12 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                 ]),
             ),
         ]),
-    });
-    let name = Val::If(
-        Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.name")]),
-        Box::new(vref("database.external.name")),
-        Box::new(name_val.clone()),
     );
-    let secret_name = if_bundled("database", Val::str(&svc), req("database.external.existingSecret"));
-    let mut s = Settings::new();
-    s.insert("host", plain(if_bundled("database", Val::str(&svc), req("database.external.host"))));
-    s.insert("port", plain(if_bundled("database", Val::str("5432"), port_str("database.external.port"))));
-    s.insert("name", plain(name.clone()));
-    s.insert("username", Setting::new(EnvValue::From(secret_ref(secret_name.clone(), if_bundled("database", Val::str("username"), vref("database.external.userKey")))), None));
-    s.insert("password", Setting::new(EnvValue::From(secret_ref(secret_name, if_bundled("database", Val::str("password"), vref("database.external.passwordKey")))), None));
-    s.insert("sslMode", plain(if_bundled("database", Val::str("disable"), vref("database.external.sslMode"))).only("database.external.sslMode"));
-    // The CA, as a file: for clients that verify the server (Koku turns on verify-full with it).
-    let ca_on = Cond::And(vec![Cond::value("database.bundled.enabled").negated(), Cond::value("database.external.caSecret")]);
-    s.insert("caFile", ca_file("database-ca", "database.external.caSecret", ca_on).only("database.external.caSecret"));
+    let name = name_of(sc, name_val.clone());
+    let s = settings(sc, &svc, &name);
 
     // Bundled objects, as Clowder's local database provider makes them.
-    let mut db_labels = labels.to_vec();
-    db_labels.push(("service".into(), Val::str("db")));
-    db_labels.push(("sub".into(), Val::str("local_db")));
+    let db_labels = labels_with(labels, &[("service", Val::str("db")), ("sub", Val::str("local_db"))]);
     let selector = vec![("app".to_string(), Val::str(&app.name)), ("service".into(), Val::str("db")), ("sub".into(), Val::str("local_db"))];
     let secret = object("v1", "Secret", &svc, labels)
         .with("type", Val::str("Opaque"))
@@ -149,7 +200,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
     };
     let container = Val::map()
         .with("name", Val::str(&svc))
-        .with("image", vref("database.bundled.image"))
+        .with("image", sc.str("database.bundled.image"))
         .with(
             "env",
             Val::seq([
@@ -162,13 +213,13 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
         .with("ports", Val::seq([Val::map().with("name", Val::str("database")).with("containerPort", Val::Int(5432)).with("protocol", Val::str("TCP")).build()]))
         .with("livenessProbe", psql_probe(15))
         .with("readinessProbe", psql_probe(45))
-        .with("resources", Val::ValueRef("database.bundled.resources".into()))
+        .with("resources", sc.typed("database.bundled.resources"))
         .with("volumeMounts", Val::seq([Val::map().with("name", Val::str("data")).with("mountPath", Val::str("/var/lib/pgsql/data")).build()]))
         .build();
     let claim_spec = Val::map()
         .with("accessModes", Val::seq([Val::str("ReadWriteOnce")]))
-        .with("resources", Val::map().with("requests", Val::map().with("storage", vref("database.bundled.storage.size")).build()).build())
-        .when(Cond::value("database.bundled.storage.storageClassName"), "storageClassName", vref("database.bundled.storage.storageClassName"))
+        .with("resources", Val::map().with("requests", Val::map().with("storage", sc.str("database.bundled.storage.size")).build()).build())
+        .when(sc.cond("database.bundled.storage.storageClassName"), "storageClassName", sc.str("database.bundled.storage.storageClassName"))
         .build();
     let statefulset = object("apps/v1", "StatefulSet", &svc, &db_labels)
         .with(
@@ -181,7 +232,7 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
                     "template",
                     Val::map()
                         .with("metadata", Val::map().with("labels", label_map(&db_labels)).build())
-                        .with("spec", Val::map().when(Cond::value("database.bundled.podSecurityContext"), "securityContext", Val::ValueRef("database.bundled.podSecurityContext".into())).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
+                        .with("spec", Val::map().when(sc.cond("database.bundled.podSecurityContext"), "securityContext", sc.typed("database.bundled.podSecurityContext")).when(Cond::value("imagePullSecrets"), "imagePullSecrets", Val::ValueRef("imagePullSecrets".into())).with("containers", Val::seq([container])).build())
                         .build(),
                 )
                 .with("volumeClaimTemplates", Val::seq([Val::map().with("metadata", Val::map().with("name", Val::str("data")).build()).with("spec", claim_spec).build()]))
@@ -190,22 +241,23 @@ pub fn database(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values:
         .build();
     let service = service(&svc, &db_labels, &selector, "database", 5432);
     let file = format!("database-{}.yaml", app.name);
+    let switch = sc.path("database.bundled.enabled");
     for body in [secret, statefulset, service] {
-        bundled(extra, &file, body, "database.bundled.enabled");
+        bundled(extra, &file, body, &switch);
     }
     extra.push(ExtraObject {
         file,
-        body: init_job(&app.name, &svc, labels, &name),
-        when: Some(Cond::And(vec![Cond::value("database.bundled.enabled"), Cond::value("database.bundled.initSql")])),
+        body: init_job(&app.name, &svc, labels, &name, sc),
+        when: Some(Cond::And(vec![sc.cond("database.bundled.enabled"), sc.cond("database.bundled.initSql")])),
         infra: true,
     });
-    Ok(Some((s, vref("database.bundled.enabled"))))
+    Ok(Some((s, sc.typed("database.bundled.enabled"), sc.clone())))
 }
 
 /// `<app>-db-init`: waits for the bundled database, then runs `database.bundled.initSql` as the
 /// superuser. A hook after the database and before the app's invoked jobs (weight -10): in an
 /// ordered install a pre-install hook, otherwise a post-install one.
-fn init_job(app: &str, svc: &str, labels: &[(String, Val)], db_name: &Val) -> Val {
+fn init_job(app: &str, svc: &str, labels: &[(String, Val)], db_name: &Val, sc: &AppValues) -> Val {
     let name = format!("{app}-db-init");
     let env = Val::seq([
         Val::map().with("name", Val::str("PGHOST")).with("value", Val::str(svc)).build(),
@@ -213,12 +265,12 @@ fn init_job(app: &str, svc: &str, labels: &[(String, Val)], db_name: &Val) -> Va
         Val::map().with("name", Val::str("PGDATABASE")).with("value", db_name.clone()).build(),
         Val::map().with("name", Val::str("PGUSER")).with("value", Val::str("postgres")).build(),
         Val::map().with("name", Val::str("PGPASSWORD")).with("valueFrom", secret_ref(Val::str(svc), Val::str("pgPass"))).build(),
-        Val::map().with("name", Val::str("INIT_SQL")).with("value", vref("database.bundled.initSql")).build(),
+        Val::map().with("name", Val::str("INIT_SQL")).with("value", sc.str("database.bundled.initSql")).build(),
     ]);
     let script = "until pg_isready -t 5; do echo \"waiting for the database at $PGHOST:$PGPORT\"; sleep 2; done\npsql -v ON_ERROR_STOP=1 -c \"$INIT_SQL\"\n";
     let container = Val::map()
         .with("name", Val::str("db-init"))
-        .with("image", vref("database.bundled.image"))
+        .with("image", sc.str("database.bundled.image"))
         .with("command", Val::seq([Val::str("/bin/sh"), Val::str("-c"), Val::str(script)]))
         .with("env", env)
         .with("resources", small_resources())
@@ -229,7 +281,7 @@ fn init_job(app: &str, svc: &str, labels: &[(String, Val)], db_name: &Val) -> Va
 
 /// An init container for a job that needs the database: it waits until the server accepts
 /// connections (invoked jobs in an ordered install run right after the database is created).
-pub fn wait_container(settings: &Settings) -> Option<crate::model::Container> {
+pub fn wait_container(settings: &Settings, sc: &AppValues) -> Option<crate::model::Container> {
     let value = |k: &str| match settings.get(k).map(|s| &s.value) {
         Some(EnvValue::Value(v)) => Some(v.clone()),
         _ => None,
@@ -237,7 +289,7 @@ pub fn wait_container(settings: &Settings) -> Option<crate::model::Container> {
     let env = |name: &str, v: Val| crate::model::workload::EnvVar { name: name.into(), value: EnvValue::Value(v), origin: crate::model::workload::EnvOrigin::Provider("database".into()), when: None, source: None };
     Some(crate::model::Container {
         name: crate::model::Text::lit("wait-for-database"),
-        image: vref("database.bundled.image"),
+        image: sc.str("database.bundled.image"),
         command: Some(Val::seq([Val::str("/bin/sh"), Val::str("-c"), Val::str("until pg_isready -h \"$DB_HOST\" -p \"$DB_PORT\" -t 5; do echo \"waiting for the database at $DB_HOST:$DB_PORT\"; sleep 2; done\n")])),
         args: None,
         env: vec![env("DB_HOST", value("host")?), env("DB_PORT", value("port")?)],

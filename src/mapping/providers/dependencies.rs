@@ -1,10 +1,11 @@
 //! `dependencies` / `optionalDependencies`: other apps' endpoints.
 
 use super::build::*;
+use crate::mapping::scope::AppValues;
 use crate::model::ValuesNode;
 
 /// One dependency's endpoint: host defaults to Clowder's `<app>-<deployment>` Service name.
-pub fn dependency(app_name: &str, deployment: Option<&str>, optional: bool, values: &mut Vec<(String, ValuesNode)>) -> Settings {
+pub fn dependency(sc: &AppValues, app_name: &str, deployment: Option<&str>, optional: bool, values: &mut Vec<(String, ValuesNode)>) -> Settings {
     let host = match deployment {
         Some(d) => format!("{app_name}-{d}"),
         None => app_name.to_string(),
@@ -19,11 +20,11 @@ pub fn dependency(app_name: &str, deployment: Option<&str>, optional: bool, valu
         ]),
     ));
     let block = if optional { "optionalDependencies" } else { "dependencies" };
-    let p = |k: &str| format!("{block}.{app_name}.{k}");
+    let p = |k: &str| format!("{block}.{}.{k}", crate::model::value::path_key(app_name));
     let mut s = Settings::new();
-    s.insert("host", plain(vref(&p("host"))));
-    s.insert("port", plain(port_str(&p("port"))));
-    s.insert("scheme", plain(vref(&p("scheme"))));
-    s.insert("path", plain(vref(&p("path"))));
+    s.insert("host", plain(sc.str(&p("host"))));
+    s.insert("port", plain(sc.str(&p("port"))));
+    s.insert("scheme", plain(sc.str(&p("scheme"))));
+    s.insert("path", plain(sc.str(&p("path"))));
     s
 }

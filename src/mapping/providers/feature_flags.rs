@@ -3,19 +3,21 @@
 use super::build::*;
 use crate::error::InputError;
 use crate::mapping::Ctx;
+use crate::mapping::scope::AppValues;
 use crate::model::{Cond, ValuesBlock, ValuesNode};
 use crate::model::workload::EnvValue;
 use crate::source::clowdapp::ClowdApp;
 
 /// `featureFlags`: an Unleash server, or none.
-pub fn feature_flags(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock>) -> Result<Option<Settings>, InputError> {
+pub fn feature_flags(ctx: &mut Ctx, app: &ClowdApp, sc: &AppValues, values: &mut Vec<ValuesBlock>) -> Result<Option<Settings>, InputError> {
     if !ctx.static_bool(app.feature_flags.as_ref(), "featureFlags")? {
         return Ok(None);
     }
-    values.push(ValuesBlock {
-        key: "featureFlags".into(),
-        comment: format!("Unleash feature flags for ClowdApp `{}` (Clowder's featureFlags provider). The chart does not run Unleash.", app.name),
-        value: ValuesNode::map(vec![
+    sc.push(
+        values,
+        "featureFlags",
+        format!("Unleash feature flags for ClowdApp `{}` (Clowder's featureFlags provider). The chart does not run Unleash.", app.name),
+        ValuesNode::map(vec![
             ("enabled", "Give the app an Unleash endpoint.", ValuesNode::leaf(true)),
             ("host", "", ValuesNode::leaf("unleash")),
             ("port", "", ValuesNode::leaf(4242)),
@@ -23,15 +25,15 @@ pub fn feature_flags(ctx: &mut Ctx, app: &ClowdApp, values: &mut Vec<ValuesBlock
             ("existingSecret", "Secret with the client access token (optional).", ValuesNode::leaf("")),
             ("tokenKey", "", ValuesNode::leaf("clientAccessToken")),
         ]),
-    });
-    let on = Cond::value("featureFlags.enabled");
+    );
+    let on = sc.cond("featureFlags.enabled");
     let mut s = Settings::new();
-    s.insert("host", Setting::new(EnvValue::Value(vref("featureFlags.host")), Some(on.clone())));
-    s.insert("port", Setting::new(EnvValue::Value(port_str("featureFlags.port")), Some(on.clone())));
-    s.insert("scheme", Setting::new(EnvValue::Value(vref("featureFlags.scheme")), Some(on.clone())));
+    s.insert("host", Setting::new(EnvValue::Value(sc.str("featureFlags.host")), Some(on.clone())));
+    s.insert("port", Setting::new(EnvValue::Value(sc.str("featureFlags.port")), Some(on.clone())));
+    s.insert("scheme", Setting::new(EnvValue::Value(sc.str("featureFlags.scheme")), Some(on.clone())));
     s.insert(
         "clientAccessToken",
-        Setting::new(EnvValue::From(secret_ref(vref("featureFlags.existingSecret"), vref("featureFlags.tokenKey"))), Some(Cond::And(vec![on, Cond::value("featureFlags.existingSecret")]))),
+        Setting::new(EnvValue::From(secret_ref(sc.str("featureFlags.existingSecret"), sc.str("featureFlags.tokenKey"))), Some(Cond::And(vec![on, sc.cond("featureFlags.existingSecret")]))),
     );
     Ok(Some(s))
 }

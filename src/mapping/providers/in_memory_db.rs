@@ -7,18 +7,49 @@ use crate::model::{Cond, ExtraObject, Val, ValuesBlock, ValuesNode};
 use crate::model::workload::EnvValue;
 use crate::source::clowdapp::ClowdApp;
 use crate::model::k8s::label_map;
+use crate::mapping::scope::AppValues;
 
-/// `inMemoryDb`: bundled Valkey (Clowder's redis mode) or an external Redis.
-pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<Settings>, InputError> {
+/// The cache settings every consumer reads, from the values of the app that runs it.
+fn settings(sc: &AppValues, svc: &str) -> Settings {
+    let bundled = sc.path("inMemoryDb.bundled.enabled");
+    let mut s = Settings::new();
+    s.insert("host", plain(if_bundled(&bundled, Val::str(svc), sc.required("inMemoryDb.external.host"))));
+    s.insert("port", plain(if_bundled(&bundled, Val::str("6379"), sc.str("inMemoryDb.external.port"))));
+    s.insert(
+        "password",
+        Setting::new(
+            EnvValue::From(secret_ref(sc.str("inMemoryDb.external.existingSecret"), sc.str("inMemoryDb.external.passwordKey"))),
+            Some(Cond::And(vec![sc.cond("inMemoryDb.bundled.enabled").negated(), sc.cond("inMemoryDb.external.existingSecret")])),
+        ),
+    );
+    s
+}
+
+/// `inMemoryDb`: bundled Valkey (Clowder's redis mode) or an external Redis. With
+/// `sharedInMemoryDbAppName` naming an app of this template that has a cache, the app uses that
+/// app's cache, as Clowder hands it the other app's Redis. Returns the settings and the values
+/// they read.
+pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], sc: &AppValues, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<(Settings, AppValues)>, InputError> {
     if !ctx.static_bool(app.in_memory_db.as_ref(), "inMemoryDb")? {
         return Ok(None);
     }
+    let shared = match &app.shared_in_memory_db_app_name {
+        Some(n) => Some(ctx.fixed(n, "sharedInMemoryDbAppName")?),
+        None => None,
+    };
+    if let Some(other) = shared.as_deref().and_then(|o| ctx.app(o)).filter(|o| o.name != app.name)
+        && ctx.static_bool(other.in_memory_db.as_ref(), "inMemoryDb")?
+        && other.shared_in_memory_db_app_name.is_none()
+    {
+        let osc = ctx.values_of(&other.name);
+        return Ok(Some((settings(&osc, &format!("{}-redis", other.name)), osc)));
+    }
     let svc = format!("{}-redis", app.name);
-    let shared = app.shared_in_memory_db_app_name.as_ref().and_then(|n| n.scalar_text());
-    values.push(ValuesBlock {
-        key: "inMemoryDb".into(),
-        comment: format!("Redis-protocol cache for ClowdApp `{}` (Clowder's inMemoryDb provider). Bundled: Valkey `{svc}`.", app.name),
-        value: ValuesNode::map(vec![
+    sc.push(
+        values,
+        "inMemoryDb",
+        format!("Redis-protocol cache for ClowdApp `{}` (Clowder's inMemoryDb provider). Bundled: Valkey `{svc}`.", app.name),
+        ValuesNode::map(vec![
             (
                 "bundled",
                 "",
@@ -40,27 +71,16 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
                 ]),
             ),
         ]),
-    });
-    let mut s = Settings::new();
-    s.insert("host", plain(if_bundled("inMemoryDb", Val::str(&svc), req("inMemoryDb.external.host"))));
-    s.insert("port", plain(if_bundled("inMemoryDb", Val::str("6379"), port_str("inMemoryDb.external.port"))));
-    s.insert(
-        "password",
-        Setting::new(
-            EnvValue::From(secret_ref(vref("inMemoryDb.external.existingSecret"), vref("inMemoryDb.external.passwordKey"))),
-            Some(Cond::And(vec![Cond::value("inMemoryDb.bundled.enabled").negated(), Cond::value("inMemoryDb.external.existingSecret")])),
-        ),
     );
-    let mut redis_labels = labels.to_vec();
-    redis_labels.push(("env-app".into(), Val::str(&svc)));
-    redis_labels.push(("service".into(), Val::str("redis")));
+    let s = settings(sc, &svc);
+    let redis_labels = labels_with(labels, &[("env-app", Val::str(&svc)), ("service", Val::str("redis"))]);
     let selector = vec![("env-app".to_string(), Val::str(&svc)), ("service".into(), Val::str("redis"))];
     let config = object("v1", "ConfigMap", &svc, labels).with("data", Val::map().with("redis.conf", Val::str("stop-writes-on-bgsave-error no\nprotected-mode no\n")).build()).build();
-    let probe = Val::map().with("exec", Val::map().with("command", Val::seq([vref("inMemoryDb.bundled.cli"), Val::str("ping")])).build()).with("initialDelaySeconds", Val::Int(5)).with("periodSeconds", Val::Int(10)).build();
+    let probe = Val::map().with("exec", Val::map().with("command", Val::seq([sc.str("inMemoryDb.bundled.cli"), Val::str("ping")])).build()).with("initialDelaySeconds", Val::Int(5)).with("periodSeconds", Val::Int(10)).build();
     let container = Val::map()
         .with("name", Val::str(&svc))
-        .with("image", vref("inMemoryDb.bundled.image"))
-        .with("command", Val::seq([vref("inMemoryDb.bundled.server"), Val::str("/etc/redis/redis.conf")]))
+        .with("image", sc.str("inMemoryDb.bundled.image"))
+        .with("command", Val::seq([sc.str("inMemoryDb.bundled.server"), Val::str("/etc/redis/redis.conf")]))
         .with("ports", Val::seq([Val::map().with("name", Val::str("redis")).with("containerPort", Val::Int(6379)).with("protocol", Val::str("TCP")).build()]))
         .with("livenessProbe", probe.clone())
         .with("readinessProbe", probe)
@@ -92,8 +112,8 @@ pub fn in_memory_db(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
     let service = service(&svc, &redis_labels, &selector, "redis", 6379);
     let file = format!("inmemorydb-{}.yaml", app.name);
     for body in [config, deployment, service] {
-        bundled(extra, &file, body, "inMemoryDb.bundled.enabled");
+        bundled(extra, &file, body, &sc.path("inMemoryDb.bundled.enabled"));
     }
-    Ok(Some(s))
+    Ok(Some((s, sc.clone())))
 }
 

@@ -15,7 +15,7 @@ use super::connections::Connections;
 use super::profile::{self, Choice, EnvSpec};
 use super::{ConfigMode, Ctx};
 use crate::error::InputError;
-use crate::model::{Cond, ExtraObject, InfraNeed, Model, Outcome, Text, Val, ValuesBlock, ValuesNode, WorkloadKind};
+use crate::model::{Cond, ExtraObject, InfraNeed, Model, Outcome, Text, Val, ValuesNode, WorkloadKind};
 use crate::source::clowdapp::ClowdApp;
 use crate::source::yaml::Pos;
 
@@ -49,96 +49,120 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         Some("pass --profile NAME|FILE or --config-mode to choose"),
     );
     let users: Vec<String> = model.workloads.iter().filter(|w| w.app == app.name).map(|w| w.name.display()).collect();
-    let mut conns = Connections { providers: Vec::new(), dependencies: Vec::new(), topics: Vec::new(), buckets: Vec::new() };
+    let sc = ctx.values_of(&app.name);
+    let mut conns = Connections { providers: Vec::new(), scopes: Default::default(), dependencies: Vec::new(), topics: Vec::new(), buckets: Vec::new() };
 
-    if let Some((s, _)) = database::database(ctx, app, labels, &mut model.values, &mut model.extra)? {
+    if let Some((s, _, db_sc)) = database::database(ctx, app, labels, &sc, &mut model.values, &mut model.extra)? {
         let db = app.database.as_ref().unwrap();
-        ctx.find("provider.database", Outcome::Translated, db.pos, format!("templates/database-{}.yaml", app.name), "database → bundled PostgreSQL StatefulSet, Service and generated-credential Secret (database.bundled.enabled), or an external server (database.external.*)", Some("for production set database.bundled.enabled=false and database.external.host/existingSecret"));
-        model.infrastructure.push(need(ctx, app, "database", format!("PostgreSQL database for {}", app.name), db.pos, Some("database.bundled.enabled"), &["database.external.host", "database.external.port", "database.external.existingSecret"], &users));
+        let own = db_sc == sc;
+        if own {
+            ctx.find("provider.database", Outcome::Translated, db.pos, format!("templates/database-{}.yaml", app.name), format!("database → bundled PostgreSQL StatefulSet, Service and generated-credential Secret ({}), or an external server ({})", db_sc.path("database.bundled.enabled"), db_sc.path("database.external.*")), Some(&format!("for production set {}=false and {}/existingSecret", db_sc.path("database.bundled.enabled"), db_sc.path("database.external.host"))));
+        }
+        model.infrastructure.push(need(ctx, app, "database", format!("PostgreSQL database for {}", app.name), db.pos, Some(&db_sc.path("database.bundled.enabled")), &[&db_sc.path("database.external.host"), &db_sc.path("database.external.port"), &db_sc.path("database.external.existingSecret")], &users));
         if let Some(n) = &db.shared_db_app_name {
-            ctx.find("provider.database-shared", Outcome::NeedsInput, n.pos, "values.yaml:database.external", "sharedDbAppName: the other app's database is used as an external database", Some("set database.external.host and existingSecret to that app's database"));
+            if own {
+                ctx.find("provider.database-shared", Outcome::NeedsInput, n.pos, format!("values.yaml:{}", sc.path("database.external")), "sharedDbAppName: the other app is not in this template, so its database is used as an external database", Some(&format!("set {} and existingSecret to that app's database", sc.path("database.external.host"))));
+            } else {
+                ctx.find("provider.database-shared", Outcome::Translated, n.pos, format!("values.yaml:{}", db_sc.path("database")), format!("sharedDbAppName: ClowdApp `{}` uses the database of ClowdApp `{}` of this chart (its host, credentials Secret and database name, whether bundled or external: {}), as Clowder hands it", app.name, db_sc.app(), db_sc.path("database.*")), None);
+            }
         }
         // In an ordered install invoked jobs run right after the database is created.
-        if let Some(wait) = database::wait_container(&s) {
+        if let Some(wait) = database::wait_container(&s, &db_sc) {
             for w in model.workloads.iter_mut().filter(|w| w.app == app.name && w.kind == WorkloadKind::HookJob) {
                 w.pod.init_containers.insert(0, wait.clone());
             }
         }
+        conns.scopes.insert("database", db_sc);
         conns.providers.push(("database", s));
     }
-    if let Some(s) = in_memory_db::in_memory_db(ctx, app, labels, &mut model.values, &mut model.extra)? {
+    if let Some((s, mem_sc)) = in_memory_db::in_memory_db(ctx, app, labels, &sc, &mut model.values, &mut model.extra)? {
         let pos = app.in_memory_db.as_ref().unwrap().pos;
-        ctx.find("provider.in-memory-db", Outcome::Translated, pos, format!("templates/inmemorydb-{}.yaml", app.name), "inMemoryDb → bundled Valkey Deployment and Service (inMemoryDb.bundled.enabled), or an external Redis", None);
-        model.infrastructure.push(need(ctx, app, "inMemoryDb", "Redis-compatible cache".into(), pos, Some("inMemoryDb.bundled.enabled"), &["inMemoryDb.external.host", "inMemoryDb.external.port", "inMemoryDb.external.existingSecret"], &users));
-        if let Some(n) = &app.shared_in_memory_db_app_name {
-            ctx.find("provider.in-memory-db-shared", Outcome::NeedsInput, n.pos, "values.yaml:inMemoryDb.external", "sharedInMemoryDbAppName: the other app's Redis is used as an external one (bundled is off; host defaults to `<app>-redis`)", Some("check inMemoryDb.external.host points at that app's Redis"));
+        let own = mem_sc == sc;
+        if own {
+            ctx.find("provider.in-memory-db", Outcome::Translated, pos, format!("templates/inmemorydb-{}.yaml", app.name), format!("inMemoryDb → bundled Valkey Deployment and Service ({}), or an external Redis", sc.path("inMemoryDb.bundled.enabled")), None);
         }
+        model.infrastructure.push(need(ctx, app, "inMemoryDb", "Redis-compatible cache".into(), pos, Some(&mem_sc.path("inMemoryDb.bundled.enabled")), &[&mem_sc.path("inMemoryDb.external.host"), &mem_sc.path("inMemoryDb.external.port"), &mem_sc.path("inMemoryDb.external.existingSecret")], &users));
+        if let Some(n) = &app.shared_in_memory_db_app_name {
+            if own {
+                ctx.find("provider.in-memory-db-shared", Outcome::NeedsInput, n.pos, format!("values.yaml:{}", sc.path("inMemoryDb.external")), "sharedInMemoryDbAppName: the other app's Redis is used as an external one (bundled is off; host defaults to `<app>-redis`)", Some(&format!("check {} points at that app's Redis", sc.path("inMemoryDb.external.host"))));
+            } else {
+                ctx.find("provider.in-memory-db-shared", Outcome::Translated, n.pos, format!("values.yaml:{}", mem_sc.path("inMemoryDb")), format!("sharedInMemoryDbAppName: ClowdApp `{}` uses the cache of ClowdApp `{}` of this chart ({}), as Clowder hands it", app.name, mem_sc.app(), mem_sc.path("inMemoryDb.*")), None);
+            }
+        }
+        conns.scopes.insert("inMemoryDb", mem_sc);
         conns.providers.push(("inMemoryDb", s));
     }
     // Topic names can be changed only where the app is told them (cdappconfig.json): in env mode
     // the app reads the names it asked for.
     let renames = mode == ConfigMode::Cdappconfig;
-    if let Some((s, topics)) = kafka::kafka(ctx, app, labels, renames, &mut model.values, &mut model.extra)? {
+    if let Some((s, topics)) = kafka::kafka(ctx, app, labels, renames, &sc, &mut model.values, &mut model.extra)? {
         let pos = app.kafka_topics.first().map(|t| t.pos).unwrap_or(app.pos);
         ctx.find(
             "provider.kafka",
             Outcome::NeedsInput,
             pos,
-            "values.yaml:kafka",
+            format!("values.yaml:{}", sc.path("kafka")),
             format!(
-                "kafkaTopics: {} topics on a bundled single-node Kafka (kafka.bundled.enabled, not persistent) or on yours (kafka.external.*; topics must exist, or set kafka.topics.create with Strimzi){}",
+                "kafkaTopics: {} topics on a bundled single-node Kafka ({}, not persistent) or on yours ({}; topics must exist, or set {} with Strimzi){}",
                 topics.len(),
+                sc.path("kafka.bundled.enabled"),
+                sc.path("kafka.external.*"),
+                sc.path("kafka.topics.create"),
                 if renames { "" } else { "; topic names are the ones the app asked for: in env mode the app cannot be told others" }
             ),
-            Some("set kafka.external.host/port and, for SASL, kafka.sasl.*; or kafka.bundled.enabled=true; with neither, the components that need Kafka are not rendered"),
+            Some(&format!("set {}/port and, for SASL, {}; or {}=true; with neither, the components that need Kafka are not rendered", sc.path("kafka.external.host"), sc.path("kafka.sasl.*"), sc.path("kafka.bundled.enabled"))),
         );
-        model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")), pos, Some("kafka.bundled.enabled"), &["kafka.external.host", "kafka.external.port", "kafka.sasl.mechanism", "kafka.sasl.existingSecret"], &users));
+        model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|t| t.requested.display()).collect::<Vec<_>>().join(", ")), pos, Some(&sc.path("kafka.bundled.enabled")), &[&sc.path("kafka.external.host"), &sc.path("kafka.external.port"), &sc.path("kafka.sasl.mechanism"), &sc.path("kafka.sasl.existingSecret")], &users));
         conns.topics = topics;
         conns.providers.push(("kafka", s));
         if let Some(names) = profile.requires.get("kafka") {
-            crate::mapping::components::require(ctx, model, &app.name, "Kafka", names, &kafka::available());
+            crate::mapping::components::require(ctx, model, &app.name, "Kafka", names, &kafka::available(&sc));
         }
     }
-    if let Some((s, buckets)) = object_store::object_store(ctx, app, labels, &mut model.values, &mut model.extra)? {
+    if let Some((s, buckets)) = object_store::object_store(ctx, app, labels, &sc, &mut model.values, &mut model.extra)? {
         let pos = app.object_store[0].pos;
-        ctx.find("provider.object-store", Outcome::NeedsInput, pos, "values.yaml:objectStore", format!("objectStore: {} buckets on a bundled MinIO (objectStore.bundled.enabled; buckets created by a hook Job) or on your S3-compatible store (objectStore.external.*; buckets must exist, or enable objectStore.createBuckets)", buckets.len()), Some(&format!("set objectStore.external.host/port and create Secret {}-object-store with accessKey/secretKey, or set objectStore.bundled.enabled=true", app.name)));
-        model.infrastructure.push(need(ctx, app, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), pos, Some("objectStore.bundled.enabled"), &["objectStore.external.host", "objectStore.external.port", "objectStore.external.existingSecret"], &users));
+        ctx.find("provider.object-store", Outcome::NeedsInput, pos, format!("values.yaml:{}", sc.path("objectStore")), format!("objectStore: {} buckets on a bundled MinIO ({}; buckets created by a hook Job) or on your S3-compatible store ({}; buckets must exist, or enable {})", buckets.len(), sc.path("objectStore.bundled.enabled"), sc.path("objectStore.external.*"), sc.path("objectStore.createBuckets")), Some(&format!("set {}/port and create Secret {}-object-store with accessKey/secretKey, or set {}=true", sc.path("objectStore.external.host"), app.name, sc.path("objectStore.bundled.enabled"))));
+        model.infrastructure.push(need(ctx, app, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), pos, Some(&sc.path("objectStore.bundled.enabled")), &[&sc.path("objectStore.external.host"), &sc.path("objectStore.external.port"), &sc.path("objectStore.external.existingSecret")], &users));
         conns.buckets = buckets;
         conns.providers.push(("objectStore", s));
     }
-    if let Some(s) = feature_flags::feature_flags(ctx, app, &mut model.values)? {
+    if let Some(s) = feature_flags::feature_flags(ctx, app, &sc, &mut model.values)? {
         let pos = app.feature_flags.as_ref().unwrap().pos;
-        ctx.find("provider.feature-flags", Outcome::NeedsInput, pos, "values.yaml:featureFlags", "featureFlags: the chart does not run Unleash; point featureFlags.host/port at yours or set featureFlags.enabled=false", None);
-        model.infrastructure.push(need(ctx, app, "featureFlags", "Unleash feature-flag server".into(), pos, None, &["featureFlags.host", "featureFlags.port", "featureFlags.existingSecret"], &users));
+        ctx.find("provider.feature-flags", Outcome::NeedsInput, pos, format!("values.yaml:{}", sc.path("featureFlags")), format!("featureFlags: the chart does not run Unleash; point {}/port at yours or set {}=false", sc.path("featureFlags.host"), sc.path("featureFlags.enabled")), None);
+        model.infrastructure.push(need(ctx, app, "featureFlags", "Unleash feature-flag server".into(), pos, None, &[&sc.path("featureFlags.host"), &sc.path("featureFlags.port"), &sc.path("featureFlags.existingSecret")], &users));
         conns.providers.push(("featureFlags", s));
     }
     let mut dep_values: Vec<(String, ValuesNode)> = Vec::new();
     let mut opt_values: Vec<(String, ValuesNode)> = Vec::new();
     for (list, optional) in [(&app.dependencies, false), (&app.optional_dependencies, true)] {
         for n in list.iter() {
-            let dep = ctx.text(n)?.display();
+            // The name keys the values and Services: a parameter in it is fixed at its default.
+            let dep = ctx.fixed(n, if optional { "optionalDependencies entry" } else { "dependencies entry" })?;
             let spec = profile.providers.dependencies.get(&dep);
-            let deployment = spec.and_then(|d| d.deployment.clone());
-            let settings = dependencies::dependency(&dep, deployment.as_deref(), optional, if optional { &mut opt_values } else { &mut dep_values });
+            // An app of this template: its Service is known (its first public deployment).
+            let in_chart = ctx.app(&dep).and_then(|a| a.deployments.iter().find(|d| d.public.enabled.as_ref().is_some_and(|e| e.kind == crate::source::yaml::Kind::Bool(true)) || d.web.as_ref().is_some_and(|e| e.kind == crate::source::yaml::Kind::Bool(true))).or(a.deployments.first())).map(|d| d.name.clone());
+            let deployment = spec.and_then(|d| d.deployment.clone()).or(in_chart.clone());
+            let settings = dependencies::dependency(&sc, &dep, deployment.as_deref(), optional, if optional { &mut opt_values } else { &mut dep_values });
             let env: Vec<EnvSpec> = match (spec, &profile.providers.dependency_default) {
                 (Some(d), _) => d.env.clone(),
                 (None, Some(def)) => def.env.iter().map(|e| EnvSpec { name: e.name.replace("{APP}", &dep.to_uppercase().replace('-', "_")), ..e.clone() }).collect(),
                 (None, None) => Vec::new(),
             };
-            let block = if optional { "optionalDependencies" } else { "dependencies" };
+            let block = sc.path(&format!("{}.{}", if optional { "optionalDependencies" } else { "dependencies" }, crate::model::value::path_key(&dep)));
             let (outcome, msg) = match (&deployment, env.is_empty() && mode == ConfigMode::Env) {
                 (_, true) => (Outcome::NeedsInput, format!("dependency `{dep}`: the profile names no env var for it, so the app is not told where it is")),
-                (Some(d), _) => (Outcome::Translated, format!("dependency `{dep}` → {block}.{dep} (host {dep}-{d}, Clowder's Service naming, port 8000)")),
+                (Some(d), _) if in_chart.is_some() && spec.and_then(|s| s.deployment.as_ref()).is_none() => (Outcome::Translated, format!("dependency `{dep}` → {block} (ClowdApp `{dep}` of this chart: host {dep}-{d}, its Service, port 8000)")),
+                (Some(d), _) => (Outcome::Translated, format!("dependency `{dep}` → {block} (host {dep}-{d}, Clowder's Service naming, port 8000)")),
                 (None, _) => (Outcome::NeedsInput, format!("dependency `{dep}`: its deployment is unknown, so the host defaults to `{dep}`")),
             };
-            ctx.find("provider.dependency", outcome, n.pos, format!("values.yaml:{block}.{dep}"), msg, Some(&format!("check {block}.{dep}.host and port: Clowder required the app to exist in the same environment")));
-            model.infrastructure.push(need(ctx, app, "dependency", format!("{}{dep}", if optional { "optional: " } else { "" }), n.pos, None, &[&format!("{block}.{dep}.host"), &format!("{block}.{dep}.port")], &users));
+            ctx.find("provider.dependency", outcome, n.pos, format!("values.yaml:{block}"), msg, Some(&format!("check {block}.host and port: Clowder required the app to exist in the same environment")));
+            model.infrastructure.push(need(ctx, app, "dependency", format!("{}{dep}", if optional { "optional: " } else { "" }), n.pos, None, &[&format!("{block}.host"), &format!("{block}.port")], &users));
             conns.dependencies.push((dep, optional, settings, env));
         }
     }
     for (key, list, comment) in [("dependencies", dep_values, "Endpoints of the ClowdApps this app depends on (Clowder required them in the same environment)."), ("optionalDependencies", opt_values, "Endpoints of optional dependencies.")] {
         if !list.is_empty() {
-            model.values.push(ValuesBlock { key: key.into(), comment: comment.into(), value: ValuesNode::Map(list.into_iter().map(|(k, v)| (k, String::new(), v)).collect()) });
+            sc.push(&mut model.values, key, comment.into(), ValuesNode::Map(list.into_iter().map(|(k, v)| (k, String::new(), v)).collect()));
         }
     }
     metrics(ctx, app, model);
@@ -146,7 +170,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
 
     match mode {
         ConfigMode::Env => env::apply_env(ctx, app, &profile, &conns, model)?,
-        ConfigMode::Cdappconfig => cdappconfig::apply(ctx, app, labels, &conns, model)?,
+        ConfigMode::Cdappconfig => cdappconfig::apply(ctx, app, labels, &sc, &conns, model)?,
     }
     crate::mapping::app_env::apply(ctx, app, &profile, model);
     Ok(())

@@ -7,10 +7,11 @@ use crate::model::{Cond, ExtraObject, Part, Text, Val, ValuesBlock, ValuesNode};
 use crate::model::workload::EnvValue;
 use crate::source::clowdapp::ClowdApp;
 use crate::mapping::connections::BucketMapping;
+use crate::mapping::scope::AppValues;
 
 /// `objectStore`: a bundled MinIO (Clowder's minio mode) or an external S3-compatible store; a
 /// hook Job creates the buckets (Clowder's minio provider created them itself).
-pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<BucketMapping>, InputError> {
+pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], sc: &AppValues, values: &mut Vec<ValuesBlock>, extra: &mut Vec<ExtraObject>) -> Result<Option<BucketMapping>, InputError> {
     if app.object_store.is_empty() {
         return Ok(None);
     }
@@ -20,10 +21,11 @@ pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
     }
     let secret = format!("{}-object-store", app.name);
     let svc = format!("{}-minio", app.name);
-    values.push(ValuesBlock {
-        key: "objectStore".into(),
-        comment: format!("S3-compatible object storage for ClowdApp `{}` (Clowder's objectStore provider): a bundled MinIO, or yours.", app.name),
-        value: ValuesNode::map(vec![
+    sc.push(
+        values,
+        "objectStore",
+        format!("S3-compatible object storage for ClowdApp `{}` (Clowder's objectStore provider): a bundled MinIO, or yours.", app.name),
+        ValuesNode::map(vec![
             (
                 "bundled",
                 "",
@@ -56,17 +58,17 @@ pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
                 ]),
             ),
         ]),
-    });
-    let bundled_on = Cond::value("objectStore.bundled.enabled");
-    let url = |scheme: &str| Val::Str(Text(vec![Part::Lit(format!("{scheme}://")), Part::RequiredValue("objectStore.external.host".into()), Part::Lit(":".into()), Part::Value("objectStore.external.port".into())]));
-    let endpoint = Val::If(bundled_on.clone(), Box::new(Val::str(format!("http://{svc}:9000"))), Box::new(Val::If(Cond::value("objectStore.external.tls"), Box::new(url("https")), Box::new(url("http")))));
-    let secret_name = if_bundled("objectStore", Val::str(&secret), req("objectStore.external.existingSecret"));
-    let key = |bundled_key: &str, external: &str| secret_ref(secret_name.clone(), if_bundled("objectStore", Val::str(bundled_key), vref(&format!("objectStore.external.{external}"))));
+    );
+    let bundled_on = sc.cond("objectStore.bundled.enabled");
+    let url = |scheme: &str| Val::Str(Text(vec![Part::Lit(format!("{scheme}://")), Part::RequiredValue(sc.path("objectStore.external.host")), Part::Lit(":".into()), Part::Value(sc.path("objectStore.external.port"))]));
+    let endpoint = Val::If(bundled_on.clone(), Box::new(Val::str(format!("http://{svc}:9000"))), Box::new(Val::If(sc.cond("objectStore.external.tls"), Box::new(url("https")), Box::new(url("http")))));
+    let secret_name = if_bundled(&sc.path("objectStore.bundled.enabled"), Val::str(&secret), sc.required("objectStore.external.existingSecret"));
+    let key = |bundled_key: &str, external: &str| secret_ref(secret_name.clone(), if_bundled(&sc.path("objectStore.bundled.enabled"), Val::str(bundled_key), sc.str(&format!("objectStore.external.{external}"))));
     let mut s = Settings::new();
     s.insert("endpoint", plain(endpoint.clone()));
-    s.insert("host", plain(if_bundled("objectStore", Val::str(&svc), req("objectStore.external.host"))));
-    s.insert("port", plain(if_bundled("objectStore", Val::str("9000"), port_str("objectStore.external.port"))));
-    s.insert("region", plain(vref("objectStore.external.region")));
+    s.insert("host", plain(if_bundled(&sc.path("objectStore.bundled.enabled"), Val::str(&svc), sc.required("objectStore.external.host"))));
+    s.insert("port", plain(if_bundled(&sc.path("objectStore.bundled.enabled"), Val::str("9000"), sc.str("objectStore.external.port"))));
+    s.insert("region", plain(sc.str("objectStore.external.region")));
     s.insert("accessKey", Setting::new(EnvValue::From(key("accessKey", "accessKeyKey")), None));
     s.insert("secretKey", Setting::new(EnvValue::From(key("secretKey", "secretKeyKey")), None));
 
@@ -88,7 +90,7 @@ pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
     }
     let container = Val::map()
         .with("name", Val::str("create-buckets"))
-        .with("image", vref("objectStore.createBuckets.image"))
+        .with("image", sc.str("objectStore.createBuckets.image"))
         .with("command", Val::seq([Val::str("/bin/sh"), Val::str("-c"), Val::str(&script)]))
         .with("env", Val::seq(env))
         .with("resources", small_resources())
@@ -100,20 +102,18 @@ pub fn object_store(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], val
     extra.push(ExtraObject {
         file: format!("objectstore-{}.yaml", app.name),
         body: setup_job(&format!("{}-create-buckets", app.name), labels, events, container),
-        when: Some(Cond::Or(vec![Cond::value("objectStore.createBuckets.enabled"), bundled_on.clone()])),
+        when: Some(Cond::Or(vec![sc.cond("objectStore.createBuckets.enabled"), bundled_on.clone()])),
         infra: true,
     });
-    for body in bundled_minio(&svc, &secret, labels) {
-        bundled(extra, &format!("objectstore-{}.yaml", app.name), body, "objectStore.bundled.enabled");
+    for body in bundled_minio(&svc, &secret, labels, sc) {
+        bundled(extra, &format!("objectstore-{}.yaml", app.name), body, &sc.path("objectStore.bundled.enabled"));
     }
     Ok(Some((s, buckets.into_iter().map(|b| (b.clone(), b.display())).collect())))
 }
 
 /// MinIO as Clowder's minio mode runs it: one server, credentials generated into a Secret.
-fn bundled_minio(svc: &str, secret: &str, labels: &[(String, Val)]) -> Vec<Val> {
-    let mut own = labels.to_vec();
-    own.push(("env-app".into(), Val::str(svc)));
-    own.push(("service".into(), Val::str("minio")));
+fn bundled_minio(svc: &str, secret: &str, labels: &[(String, Val)], sc: &AppValues) -> Vec<Val> {
+    let own = labels_with(labels, &[("env-app", Val::str(svc)), ("service", Val::str("minio"))]);
     let selector = vec![("env-app".to_string(), Val::str(svc)), ("service".into(), Val::str("minio"))];
     let creds = object("v1", "Secret", secret, labels)
         .with("type", Val::str("Opaque"))
@@ -123,7 +123,7 @@ fn bundled_minio(svc: &str, secret: &str, labels: &[(String, Val)]) -> Vec<Val> 
     let probe = |path: &str, delay: i64| Val::map().with("httpGet", Val::map().with("path", Val::str(path)).with("port", Val::Int(9000)).build()).with("initialDelaySeconds", Val::Int(delay)).with("periodSeconds", Val::Int(10)).build();
     let container = Val::map()
         .with("name", Val::str("minio"))
-        .with("image", vref("objectStore.bundled.image"))
+        .with("image", sc.str("objectStore.bundled.image"))
         .with("args", Val::seq([Val::str("server"), Val::str("/data")]))
         .with(
             "env",
@@ -135,13 +135,13 @@ fn bundled_minio(svc: &str, secret: &str, labels: &[(String, Val)]) -> Vec<Val> 
         .with("ports", Val::seq([Val::map().with("name", Val::str("minio")).with("containerPort", Val::Int(9000)).with("protocol", Val::str("TCP")).build()]))
         .with("livenessProbe", probe("/minio/health/live", 10))
         .with("readinessProbe", probe("/minio/health/ready", 5))
-        .with("resources", Val::ValueRef("objectStore.bundled.resources".into()))
+        .with("resources", sc.typed("objectStore.bundled.resources"))
         .with("volumeMounts", Val::seq([Val::map().with("name", Val::str("data")).with("mountPath", Val::str("/data")).build()]))
         .build();
     let claim = Val::map()
         .with("accessModes", Val::seq([Val::str("ReadWriteOnce")]))
-        .with("resources", Val::map().with("requests", Val::map().with("storage", vref("objectStore.bundled.storage.size")).build()).build())
-        .when(Cond::value("objectStore.bundled.storage.storageClassName"), "storageClassName", vref("objectStore.bundled.storage.storageClassName"))
+        .with("resources", Val::map().with("requests", Val::map().with("storage", sc.str("objectStore.bundled.storage.size")).build()).build())
+        .when(sc.cond("objectStore.bundled.storage.storageClassName"), "storageClassName", sc.str("objectStore.bundled.storage.storageClassName"))
         .build();
     let statefulset = object("apps/v1", "StatefulSet", svc, &own)
         .with(

@@ -15,18 +15,22 @@ fn kube_linter() -> Vec<(String, String)> {
 pub fn jobs(app: &App, cjis: &[&Value], s: &Setting) -> Vec<Expected> {
     let mut out = Vec::new();
     let raw_jobs = items(get(app.raw_spec, "jobs"));
-    for (i, job) in items(get(app.spec, "jobs")).iter().enumerate() {
+    let all = items(get(app.spec, "jobs"));
+    for (i, job) in all.iter().enumerate() {
         let raw = raw_jobs.get(i).and_then(|j| j.get("podSpec")).unwrap_or(&Value::Null);
+        let job_name = text(job.get("name"));
+        // An invocation runs the first job of its name (the CJI controller's lookup).
+        let first_of_name = all.iter().position(|j| text(j.get("name")) == job_name) == Some(i);
         if truthy(get(job, "disabled")) {
             continue;
         }
-        let job_name = text(job.get("name"));
         let full = format!("{}-{job_name}", app.name);
         if get(job, "schedule").is_some_and(|v| !text(Some(v)).is_empty()) {
             out.push(cron_job(app, job, raw, &full, s));
         }
         let invoker = cjis.iter().find(|c| {
-            kind(c) == "ClowdJobInvocation"
+            first_of_name
+                && kind(c) == "ClowdJobInvocation"
                 && text(get(c, "spec.appName")) == app.name
                 && !truthy(get(c, "spec.disabled"))
                 && items(get(c, "spec.jobs")).iter().any(|j| text(Some(j)) == job_name)

@@ -5,8 +5,9 @@
 //!
 //! - `components.<key>.enabled: false`: the deployment or job (and its Service, account,
 //!   autoscaler) is not there; nor is a component the profile says `requires` a provider that is
-//!   neither bundled nor external (`kafka.bundled.enabled`, `kafka.external.host`). `<key>` is
-//!   the name with parameters left out, prefixed by the app when there are several.
+//!   neither bundled nor external (`kafka.bundled.enabled`, `kafka.external.host`, under
+//!   `apps.<app>` when the template holds several ClowdApps). `<key>` is the name with
+//!   parameters left out, prefixed by the app when there are several.
 //! - `secrets.<key>` / `configMaps.<key>` / `persistentVolumeClaims.<key>`: the objects the
 //!   template reads but does not define. `<key>` is the name as written, with parameters at their
 //!   defaults. `name` renames a literal name, `keys.<k>` reads another key, `optional: true`
@@ -201,10 +202,12 @@ pub fn disabled_workloads(objects: &[Value], raw: &[Value], values: &Value, opti
         Some(Value::Object(m)) => !m.is_empty(),
         Some(_) => true,
     };
-    let kafka = truthy(at(values, "kafka.bundled.enabled")) || truthy(at(values, "kafka.external.host"));
     let mut out = std::collections::BTreeSet::new();
     for (app, raw_app) in apps {
         let name = text(app.get("metadata").and_then(|m| m.get("name")));
+        // Each app's provider values: at the top, or under `apps.<app>` when there are several.
+        let own = |rel: &str| if multi { format!("apps.{}.{rel}", crate::model::value::path_key(&name)) } else { rel.to_string() };
+        let kafka = truthy(at(values, &own("kafka.bundled.enabled"))) || truthy(at(values, &own("kafka.external.host")));
         let (profile, _) = crate::mapping::profile::select(options.profile.as_deref(), &name)?;
         for section in ["deployments", "jobs"] {
             let raw_list = items(get(raw_app, &format!("spec.{section}")));
