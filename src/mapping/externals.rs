@@ -239,7 +239,7 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
     }
 
     // Values keys: the literal name, or the name at parameter defaults.
-    written.sort_by(|a, b| (a.kind, a.name.display()).cmp(&(b.kind, b.name.display())));
+    written.sort_by_key(|a| (a.kind, a.name.display()));
     let mut taken: Vec<(Kind, String)> = Vec::new();
     for x in written.iter_mut() {
         let base: String = x.name.0.iter().map(|p| match p {

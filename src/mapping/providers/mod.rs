@@ -15,17 +15,16 @@ use super::connections::Connections;
 use super::profile::{self, Choice, EnvSpec};
 use super::{ConfigMode, Ctx};
 use crate::error::InputError;
-use crate::model::{Cond, ExtraObject, InfraNeed, Model, Outcome, Text, Val, ValuesNode, WorkloadKind};
+use crate::model::{Cond, ExtraObject, InfraNeed, Model, Outcome, SourceRef, Text, Val, ValuesNode, WorkloadKind};
 use crate::source::clowdapp::ClowdApp;
-use crate::source::yaml::Pos;
 
 
-fn need(ctx: &Ctx, app: &ClowdApp, provider: &str, detail: String, pos: Pos, bundled_switch: Option<&str>, external_values: &[&str], used_by: &[String]) -> InfraNeed {
+fn need(app: &ClowdApp, used_by: &[String], provider: &str, detail: String, source: SourceRef, bundled_switch: Option<&str>, external_values: &[&str]) -> InfraNeed {
     InfraNeed {
         provider: provider.into(),
         detail,
         app: app.name.clone(),
-        source: ctx.src(pos),
+        source,
         bundled_switch: bundled_switch.map(str::to_string),
         external_values: external_values.iter().map(|s| s.to_string()).collect(),
         used_by: used_by.to_vec(),
@@ -58,7 +57,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         if own {
             ctx.find("provider.database", Outcome::Translated, db.pos, format!("templates/database-{}.yaml", app.name), format!("database → bundled PostgreSQL StatefulSet, Service and generated-credential Secret ({}), or an external server ({})", db_sc.path("database.bundled.enabled"), db_sc.path("database.external.*")), Some(&format!("for production set {}=false and {}/existingSecret", db_sc.path("database.bundled.enabled"), db_sc.path("database.external.host"))));
         }
-        model.infrastructure.push(need(ctx, app, "database", format!("PostgreSQL database for {}", app.name), db.pos, Some(&db_sc.path("database.bundled.enabled")), &[&db_sc.path("database.external.host"), &db_sc.path("database.external.port"), &db_sc.path("database.external.existingSecret")], &users));
+        model.infrastructure.push(need(app, &users, "database", format!("PostgreSQL database for {}", app.name), ctx.src(db.pos), Some(&db_sc.path("database.bundled.enabled")), &[&db_sc.path("database.external.host"), &db_sc.path("database.external.port"), &db_sc.path("database.external.existingSecret")]));
         if let Some(n) = &db.shared_db_app_name {
             if own {
                 ctx.find("provider.database-shared", Outcome::NeedsInput, n.pos, format!("values.yaml:{}", sc.path("database.external")), "sharedDbAppName: the other app is not in this template, so its database is used as an external database", Some(&format!("set {} and existingSecret to that app's database", sc.path("database.external.host"))));
@@ -81,7 +80,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
         if own {
             ctx.find("provider.in-memory-db", Outcome::Translated, pos, format!("templates/inmemorydb-{}.yaml", app.name), format!("inMemoryDb → bundled Valkey Deployment and Service ({}), or an external Redis", sc.path("inMemoryDb.bundled.enabled")), None);
         }
-        model.infrastructure.push(need(ctx, app, "inMemoryDb", "Redis-compatible cache".into(), pos, Some(&mem_sc.path("inMemoryDb.bundled.enabled")), &[&mem_sc.path("inMemoryDb.external.host"), &mem_sc.path("inMemoryDb.external.port"), &mem_sc.path("inMemoryDb.external.existingSecret")], &users));
+        model.infrastructure.push(need(app, &users, "inMemoryDb", "Redis-compatible cache".into(), ctx.src(pos), Some(&mem_sc.path("inMemoryDb.bundled.enabled")), &[&mem_sc.path("inMemoryDb.external.host"), &mem_sc.path("inMemoryDb.external.port"), &mem_sc.path("inMemoryDb.external.existingSecret")]));
         if let Some(n) = &app.shared_in_memory_db_app_name {
             if own {
                 ctx.find("provider.in-memory-db-shared", Outcome::NeedsInput, n.pos, format!("values.yaml:{}", sc.path("inMemoryDb.external")), "sharedInMemoryDbAppName: the other app's Redis is used as an external one (bundled is off; host defaults to `<app>-redis`)", Some(&format!("check {} points at that app's Redis", sc.path("inMemoryDb.external.host"))));
@@ -112,7 +111,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
             ),
             Some(&format!("set {}/port and, for SASL, {}; or {}=true; with neither, the components that need Kafka are not rendered", sc.path("kafka.external.host"), sc.path("kafka.sasl.*"), sc.path("kafka.bundled.enabled"))),
         );
-        model.infrastructure.push(need(ctx, app, "kafka", format!("Kafka with topics {}", topics.iter().map(|t| t.requested.display()).collect::<Vec<_>>().join(", ")), pos, Some(&sc.path("kafka.bundled.enabled")), &[&sc.path("kafka.external.host"), &sc.path("kafka.external.port"), &sc.path("kafka.sasl.mechanism"), &sc.path("kafka.sasl.existingSecret")], &users));
+        model.infrastructure.push(need(app, &users, "kafka", format!("Kafka with topics {}", topics.iter().map(|t| t.requested.display()).collect::<Vec<_>>().join(", ")), ctx.src(pos), Some(&sc.path("kafka.bundled.enabled")), &[&sc.path("kafka.external.host"), &sc.path("kafka.external.port"), &sc.path("kafka.sasl.mechanism"), &sc.path("kafka.sasl.existingSecret")]));
         conns.topics = topics;
         conns.providers.push(("kafka", s));
         if let Some(names) = profile.requires.get("kafka") {
@@ -122,14 +121,14 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
     if let Some((s, buckets)) = object_store::object_store(ctx, app, labels, &sc, &mut model.values, &mut model.extra)? {
         let pos = app.object_store[0].pos;
         ctx.find("provider.object-store", Outcome::NeedsInput, pos, format!("values.yaml:{}", sc.path("objectStore")), format!("objectStore: {} buckets on a bundled MinIO ({}; buckets created by a hook Job) or on your S3-compatible store ({}; buckets must exist, or enable {})", buckets.len(), sc.path("objectStore.bundled.enabled"), sc.path("objectStore.external.*"), sc.path("objectStore.createBuckets")), Some(&format!("set {}/port and create Secret {}-object-store with accessKey/secretKey, or set {}=true", sc.path("objectStore.external.host"), app.name, sc.path("objectStore.bundled.enabled"))));
-        model.infrastructure.push(need(ctx, app, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), pos, Some(&sc.path("objectStore.bundled.enabled")), &[&sc.path("objectStore.external.host"), &sc.path("objectStore.external.port"), &sc.path("objectStore.external.existingSecret")], &users));
+        model.infrastructure.push(need(app, &users, "objectStore", format!("S3-compatible store with buckets {}", buckets.iter().map(|(b, _)| b.display()).collect::<Vec<_>>().join(", ")), ctx.src(pos), Some(&sc.path("objectStore.bundled.enabled")), &[&sc.path("objectStore.external.host"), &sc.path("objectStore.external.port"), &sc.path("objectStore.external.existingSecret")]));
         conns.buckets = buckets;
         conns.providers.push(("objectStore", s));
     }
     if let Some(s) = feature_flags::feature_flags(ctx, app, &sc, &mut model.values)? {
         let pos = app.feature_flags.as_ref().unwrap().pos;
         ctx.find("provider.feature-flags", Outcome::NeedsInput, pos, format!("values.yaml:{}", sc.path("featureFlags")), format!("featureFlags: the chart does not run Unleash; point {}/port at yours or set {}=false", sc.path("featureFlags.host"), sc.path("featureFlags.enabled")), None);
-        model.infrastructure.push(need(ctx, app, "featureFlags", "Unleash feature-flag server".into(), pos, None, &[&sc.path("featureFlags.host"), &sc.path("featureFlags.port"), &sc.path("featureFlags.existingSecret")], &users));
+        model.infrastructure.push(need(app, &users, "featureFlags", "Unleash feature-flag server".into(), ctx.src(pos), None, &[&sc.path("featureFlags.host"), &sc.path("featureFlags.port"), &sc.path("featureFlags.existingSecret")]));
         conns.providers.push(("featureFlags", s));
     }
     let mut dep_values: Vec<(String, ValuesNode)> = Vec::new();
@@ -156,7 +155,7 @@ pub fn map_providers(ctx: &mut Ctx, app: &ClowdApp, labels: &[(String, Val)], mo
                 (None, _) => (Outcome::NeedsInput, format!("dependency `{dep}`: its deployment is unknown, so the host defaults to `{dep}`")),
             };
             ctx.find("provider.dependency", outcome, n.pos, format!("values.yaml:{block}"), msg, Some(&format!("check {block}.host and port: Clowder required the app to exist in the same environment")));
-            model.infrastructure.push(need(ctx, app, "dependency", format!("{}{dep}", if optional { "optional: " } else { "" }), n.pos, None, &[&format!("{block}.host"), &format!("{block}.port")], &users));
+            model.infrastructure.push(need(app, &users, "dependency", format!("{}{dep}", if optional { "optional: " } else { "" }), ctx.src(n.pos), None, &[&format!("{block}.host"), &format!("{block}.port")]));
             conns.dependencies.push((dep, optional, settings, env));
         }
     }
