@@ -10,6 +10,8 @@
 mod tools;
 #[path = "common/upstream.rs"]
 mod upstream;
+#[path = "common/args.rs"]
+mod args;
 
 use clowd2helm::source::yaml;
 use serde_json::Value;
@@ -100,7 +102,7 @@ fn no_declared_parameter_is_rendered_as_text() {
         for mode in ["env", "cdappconfig"] {
             let tmp = tempfile::tempdir().unwrap();
             let chart = tmp.path().join("chart");
-            let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(input).arg("-o").arg(&chart).args(["--config-mode", mode]).output().unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(input).arg("-o").arg(&chart).args(["--config-mode", mode]).args(args::convert_args(input)).output().unwrap();
             assert!(out.status.success(), "convert {} --config-mode {mode}:\n{}", input.display(), String::from_utf8_lossy(&out.stderr));
             let values = yaml::load_documents("values.yaml", &fs::read_to_string(chart.join("values.yaml")).unwrap()).unwrap()[0].to_json();
             let mut on = Vec::new();

@@ -7,6 +7,8 @@
 
 #[path = "common/tools.rs"]
 mod tools;
+#[path = "common/args.rs"]
+mod args;
 
 use clowd2helm::source::{process, template, yaml};
 use serde_json::{json, Value};
@@ -43,7 +45,7 @@ fn fixtures() -> Vec<(PathBuf, Option<PathBuf>)> {
 fn convert(input: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let chart = tmp.path().join("chart");
-    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(input).arg("-o").arg(&chart).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(input).arg("-o").arg(&chart).args(args::convert_args(input)).output().unwrap();
     assert!(out.status.success(), "convert {} failed:\n{}", input.display(), String::from_utf8_lossy(&out.stderr));
     (tmp, chart)
 }
@@ -382,4 +384,67 @@ fn several_clowdapps_keep_their_own_values_and_share_as_clowder_does() {
     assert_eq!(cdappconfig(&rendered, "catalog-indexer")["kafka"]["brokers"][0]["hostname"], json!("catalog-indexer-kafka"));
     let shared: Vec<String> = findings(&chart, "provider.database-shared").iter().chain(&findings(&chart, "provider.in-memory-db-shared")).map(|f| f["outcome"].as_str().unwrap().to_string()).collect();
     assert_eq!(shared, vec!["translated", "translated"], "sharing an app of the chart needs no input");
+}
+
+#[test]
+fn fields_written_where_clowder_has_none_are_left_out_and_reported_with_their_lines() {
+    let input = fixture("misplaced-fields");
+    let (_tmp, chart) = convert(&input);
+    let rendered = objects(&render(&chart, &[]));
+    // Clowder never saw these fields (the API server pruned them), so it ran its defaults.
+    let dispatcher = named(&rendered, "Deployment", "courier-dispatcher");
+    assert_eq!(dispatcher["spec"]["replicas"], json!(1), "podSpec.minReplicas was pruned: one replica, as under Clowder");
+    assert!(dispatcher["spec"].get("minReadySeconds").is_none());
+    assert_eq!(dispatcher["spec"]["strategy"]["type"], json!("Recreate"), "privateStrategy, which Clowder does read, still applies");
+    assert!(dispatcher["spec"]["template"]["spec"].get("imagePullSecrets").is_none());
+    let sweep = named(&rendered, "CronJob", "courier-sweep");
+    let limits = &sweep["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"];
+    assert_ne!(limits["memory"], json!("1Gi"), "resources above podSpec were pruned: the environment's defaults apply");
+    // Each one is a decision for the user, at the line it is written, saying where it belongs.
+    let text = fs::read_to_string(&input).unwrap();
+    let found: Vec<(u64, String)> = findings(&chart, "input.misplaced-field").iter().map(|f| (f["source"]["line"].as_u64().unwrap(), f["message"].as_str().unwrap().to_string())).collect();
+    let expected = [("pullSecrets:", "global.imagePullSecrets"), ("rollingParams:", "privateStrategy"), ("minReplicas: ${{REPLICAS}}", "the deployment"), ("minReadySeconds: 20", "Kubernetes Deployment field"), ("resources:", "under `podSpec`")];
+    let mut want: Vec<(u64, &str)> = expected.iter().map(|(l, why)| (line_of(&text, l, if *l == "resources:" { 2 } else { 1 }), *why)).collect();
+    want.sort();
+    assert_eq!(found.len(), want.len(), "{found:?}");
+    for ((line, message), (want_line, why)) in found.iter().zip(&want) {
+        assert_eq!(line, want_line, "{message}");
+        assert!(message.contains(why), "line {line}: {message} should say {why}");
+    }
+    for f in findings(&chart, "input.misplaced-field") {
+        assert_eq!(f["outcome"], json!("needs-input"), "{f}");
+    }
+}
+
+#[test]
+fn a_name_from_a_required_parameter_takes_the_value_given_with_param() {
+    let input = fixture("name-from-required-parameter");
+    let bin = env!("CARGO_BIN_EXE_clowd2helm");
+    // Without the value the name is unknown: refused, pointing at --param, nothing written.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(bin).arg("convert").arg(&input).arg("-o").arg(tmp.path().join("chart")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--param OWNER=VALUE"), "{stderr}");
+    assert!(!tmp.path().join("chart").exists());
+    // With it, as `oc process -p OWNER=inventory` would name them.
+    assert_eq!(args::convert_args(&input), vec!["--param", "OWNER=inventory"]);
+    let (_tmp, chart) = convert(&input);
+    let rendered = objects(&render(&chart, &[]));
+    named(&rendered, "CronJob", "inventory-export-export");
+    named(&rendered, "Secret", "inventory-export");
+    let env = &named(&rendered, "CronJob", "inventory-export-export")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert!(env.as_array().unwrap().contains(&json!({"name": "OWNER", "value": "inventory"})), "{env}");
+    let given = findings(&chart, "parameter.given");
+    assert_eq!(given.len(), 1);
+    assert!(!given[0]["message"].as_str().unwrap().contains("inventory"), "a given value may be a secret: the report does not repeat it");
+    // `check` rebuilds the chart with the recorded value and finds it up to date.
+    let check = Command::new(bin).arg("check").arg(&input).arg("-o").arg(&chart).output().unwrap();
+    assert!(check.status.success(), "{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("--param OWNER"), "check says it used the recorded value");
+    // A parameter the template does not declare is a mistake: exit 2, named.
+    let out = Command::new(bin).arg("convert").arg(&input).args(["--param", "OWNR=inventory", "-o"]).arg(tmp.path().join("other")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `OWNER`?"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!tmp.path().join("other").exists());
 }

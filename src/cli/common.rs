@@ -27,6 +27,18 @@ pub struct MappingArgs {
     /// Report ClowdApp fields clowd2helm does not know, and ignore them, instead of stopping.
     #[arg(long)]
     pub allow_unknown_fields: bool,
+    /// Replace a template parameter's default, as `oc process -p` does (repeatable). Needed when a
+    /// name comes from a parameter without a usable default.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+/// `NAME=VALUE` split at the first `=`.
+fn parse_param(arg: &str) -> Result<(String, String)> {
+    match arg.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(clowd2helm::error::Error::Usage(format!("--param `{arg}`: write NAME=VALUE, for example --param APP_NAME=my-app"))),
+    }
 }
 
 impl MappingArgs {
@@ -46,6 +58,7 @@ impl MappingArgs {
             }),
             profile: self.profile.clone(),
             allow_unknown_fields: self.allow_unknown_fields,
+            params: self.params.iter().map(|a| parse_param(a)).collect::<Result<_>>()?,
         })
     }
 
@@ -63,6 +76,9 @@ impl MappingArgs {
         }
         if self.allow_unknown_fields {
             m.insert("allow-unknown-fields".into(), "true".into());
+        }
+        for (name, value) in self.params.iter().filter_map(|a| parse_param(a).ok()) {
+            m.insert(format!("param.{name}"), value);
         }
         m
     }

@@ -33,6 +33,14 @@ pub fn mapping_options(given: &MappingArgs, manifest: Option<&Manifest>) -> (Map
         m.allow_unknown_fields = true;
         used.push("allow-unknown-fields".into());
     }
+    if m.params.is_empty() {
+        for (key, value) in &manifest.options {
+            if let Some(name) = key.strip_prefix("param.") {
+                m.params.push(format!("{name}={value}"));
+                used.push(format!("--param {name}"));
+            }
+        }
+    }
     if m.environment.is_none()
         && let Some(e) = recorded("environment").map(PathBuf::from)
     {

@@ -47,11 +47,13 @@ pub struct Options {
     pub profile: Option<String>,
     /// Unknown ClowdApp fields become findings instead of errors.
     pub allow_unknown_fields: bool,
+    /// `--param NAME=VALUE`: values that replace parameters' defaults, as `oc process -p` does.
+    pub params: Vec<(String, String)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { environment: Environment::builtin(), config_mode: None, profile: None, allow_unknown_fields: false }
+        Options { environment: Environment::builtin(), config_mode: None, profile: None, allow_unknown_fields: false, params: Vec::new() }
     }
 }
 
@@ -192,6 +194,7 @@ pub fn cond_keda() -> Cond {
 /// Run every mapping step.
 pub fn map(mut input: Input, options: &Options) -> Result<Model, InputError> {
     input.allow_unknown_fields = options.allow_unknown_fields;
+    input.give_parameters(&options.params)?;
     let (apps, cjis) = crate::source::clowdapp::extract(&mut input)?;
     let mut ctx = Ctx { input: &input, apps: &apps, env: &options.environment, options, multi_app: apps.len() > 1, findings: input.findings.clone(), pins: input.pins.clone() };
     let mut model = Model {

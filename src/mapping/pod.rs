@@ -30,7 +30,12 @@ pub fn check_dns_label(ctx: &Ctx, name: &str, node_pos: crate::source::yaml::Pos
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[b.len() - 1] != b'-';
     if !ok {
-        return Err(err(file, node_pos, format!("{what} `{name}` is not a valid DNS-1035 label (lowercase letters, digits and `-`, starting with a letter, ending with a letter or digit)")).hint("rename the ClowdApp or deployment"));
+        // A name from a parameter's default is fixed with --param, not by editing the template.
+        let hint = match ctx.pins.iter().find(|p| p.pos == node_pos) {
+            Some(pin) => format!("the name comes from parameter `{}` (default `{}`): pass --param {}=VALUE with a valid name, or change its default", pin.param, pin.value, pin.param),
+            None => "rename the ClowdApp or deployment".to_string(),
+        };
+        return Err(err(file, node_pos, format!("{what} `{name}` is not a valid DNS-1035 label (lowercase letters, digits and `-`, starting with a letter, ending with a letter or digit)")).hint(hint));
     }
     Ok(())
 }

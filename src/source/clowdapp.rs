@@ -181,17 +181,27 @@ struct Fields<'a> {
     used: Vec<&'static str>,
     /// Keys Kubernetes users write that Clowder's CRD prunes: reported, never an error.
     pruned: &'static [&'static str],
+    /// Keys of Clowder's own schema written at the wrong level, or from its history: the CRD
+    /// prunes them too, but the author meant something, so the report asks for a decision.
+    moved: &'static [Moved],
 }
+
+/// Keys that real templates write where Clowder's CRD has no such field, and what they mean.
+type Moved = (&'static [&'static str], &'static str);
 
 impl<'a> Fields<'a> {
     fn new(input: &Input, node: &'a Node, what: &'static str) -> Result<Fields<'a>, InputError> {
         if !node.is_map() {
             return Err(err(&input.file, node.pos, format!("{what} must be a mapping, found {}", node.a_type())));
         }
-        Ok(Fields { node, what, used: Vec::new(), pruned: &[] })
+        Ok(Fields { node, what, used: Vec::new(), pruned: &[], moved: &[] })
     }
     fn pruned(mut self, keys: &'static [&'static str]) -> Self {
         self.pruned = keys;
+        self
+    }
+    fn moved(mut self, groups: &'static [Moved]) -> Self {
+        self.moved = groups;
         self
     }
     fn get(&mut self, key: &'static str) -> Option<&'a Node> {
@@ -248,6 +258,13 @@ impl<'a> Fields<'a> {
                 continue;
             }
             let src = input.src(k.pos);
+            if let Some((_, meaning)) = self.moved.iter().find(|(keys, _)| keys.contains(&key)) {
+                input
+                    .findings
+                    .add("input.misplaced-field", Outcome::NeedsInput, src, target.to_string(), format!("`{key}` is not a field of {}: {meaning}. Clowder's CRD prunes it here, so Clowder never applied it, and the chart does not either", self.what))
+                    .hint("move it where it belongs if it is meant (then convert again), or delete it");
+                continue;
+            }
             if self.pruned.contains(&key) {
                 input
                     .findings
@@ -409,7 +426,7 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     mdf.finish(input, "-", "Clowder does not copy it onto generated objects")?;
 
     let spec = obj.get("spec").ok_or_else(|| err(&input.file, obj.pos, format!("ClowdApp `{name}` has no spec")))?;
-    let mut f = Fields::new(input, spec, "ClowdApp spec")?;
+    let mut f = Fields::new(input, spec, "ClowdApp spec")?.moved(SPEC_MOVED);
     let env_name = f.scalar(input, "envName")?.cloned();
     // Name → line of first use: hash lookups keep a template with thousands of entries linear.
     let mut deployments = Vec::new();
@@ -463,6 +480,10 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     let testing = f.map(input, "testing")?.cloned();
     let cyndi = f.map(input, "cyndi")?.cloned();
     let disabled = f.scalar(input, "disabled")?.cloned();
+    if let Some((k, _)) = spec.entries().iter().find(|(k, _)| k.text == "pods") {
+        legacy_pods(input, k.pos, &name)?;
+        f.used.push("pods");
+    }
     f.finish(input, "-", "Clowder's CRD prunes it")?;
     Ok(ClowdApp {
         name,
@@ -486,9 +507,24 @@ fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     })
 }
 
+/// `spec.pods` is the layout Clowder had before `deployments`. Old Clowder converted each entry
+/// into a deployment; today's CRD has no such field and prunes it, so the app would run none of
+/// those pods. Converting silently to nothing would hide the app, so this stops unless unknown
+/// fields are allowed.
+fn legacy_pods(input: &mut Input, pos: Pos, app: &str) -> Result<(), InputError> {
+    let message = format!("`pods` is the layout Clowder used before `deployments`; today's ClowdApp CRD prunes it, so Clowder would run none of the pods of `{app}`");
+    let hint = "rename `pods:` to `deployments:` and, in each entry, keep `name`, `minReplicas` and `web` and move the other fields (image, command, args, env, resources, probes, volumes, volumeMounts, initContainers) under `podSpec:`";
+    if !input.allow_unknown_fields {
+        return Err(err(&input.file, pos, message).hint(format!("{hint}; or pass --allow-unknown-fields to convert without them")));
+    }
+    let src = input.src(pos);
+    input.findings.add("input.legacy-pods", Outcome::NeedsInput, src, "-", format!("{message}; the chart has none of them either (--allow-unknown-fields)")).hint(hint);
+    Ok(())
+}
+
 fn read_web(input: &mut Input, node: Option<&Node>) -> Result<WebService, InputError> {
     let Some(n) = node else { return Ok(WebService::default()) };
-    let mut f = Fields::new(input, n, "a webServices entry")?;
+    let mut f = Fields::new(input, n, "a webServices entry")?.moved(WEB_MOVED);
     let w = WebService {
         pos: Some(n.pos),
         enabled: f.scalar(input, "enabled")?.cloned(),
@@ -505,7 +541,7 @@ fn read_web(input: &mut Input, node: Option<&Node>) -> Result<WebService, InputE
 }
 
 fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError> {
-    let mut f = Fields::new(input, d, "a ClowdApp deployment")?.pruned(DEPLOYMENT_FIELDS);
+    let mut f = Fields::new(input, d, "a ClowdApp deployment")?.pruned(DEPLOYMENT_FIELDS).moved(DEPLOYMENT_MOVED);
     let Some(name) = f.string(input, "name")? else {
         return Err(f.missing(input, d.pos, "deployment without a `name`".into(), "every entry of spec.deployments needs a name"));
     };
@@ -540,7 +576,7 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
     let auto_scaler_simple = f.map(input, "autoScalerSimple")?.cloned();
     let private_strategy = match f.map(input, "deploymentStrategy")? {
         Some(s) => {
-            let mut sf = Fields::new(input, s, "deploymentStrategy")?;
+            let mut sf = Fields::new(input, s, "deploymentStrategy")?.moved(STRATEGY_MOVED);
             let p = sf.scalar(input, "privateStrategy")?.cloned();
             sf.finish(input, "-", "Clowder's CRD prunes it")?;
             p
@@ -591,6 +627,25 @@ fn read_command(input: &Input, f: &mut Fields, key: &'static str) -> Result<Opti
     }
 }
 
+/// Clowder's podSpec fields, which templates sometimes write one level too high.
+const POD_LEVEL: Moved = (&["image", "command", "args", "env", "resources", "livenessProbe", "readinessProbe", "volumes", "volumeMounts", "lifecycle", "terminationGracePeriodSeconds", "initContainers", "sidecars", "machinePool"], "it belongs under `podSpec`");
+/// Clowder's deployment fields, which templates sometimes write inside podSpec.
+const DEPLOYMENT_LEVEL: Moved = (&["minReplicas", "replicas", "web", "webServices", "autoScaler", "autoScalerSimple", "k8sAccessLevel", "deploymentStrategy"], "it is a field of the deployment, one level up");
+/// Clowder's job fields, which templates sometimes write inside podSpec.
+const JOB_LEVEL: Moved = (&["schedule", "concurrencyPolicy", "suspend", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "startingDeadlineSeconds", "parallelism", "completions"], "it is a field of the job, one level up");
+/// Kubernetes Deployment fields written inside podSpec: Clowder's CRD has them nowhere.
+const K8S_DEPLOYMENT_LEVEL: Moved = (&["minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds", "strategy"], "it is a Kubernetes Deployment field, which Clowder's CRD has nowhere (Clowder sets its own rollout strategy)");
+/// Fields of older Clowder examples and tests that today's CRD does not have.
+const RETIRED_DEPLOYMENT: Moved = (&["simpleAutoScaler", "useStatefulSet"], "it appears in older Clowder examples and tests but not in today's CRD (the autoscaler field is `autoScalerSimple`; Clowder always makes a Deployment)");
+/// Rollout settings of Kubernetes Deployments and OpenShift DeploymentConfigs.
+const STRATEGY_MOVED: &[Moved] = &[(&["type", "rollingUpdate", "rollingParams", "recreateParams", "customParams", "activeDeadlineSeconds", "resources", "labels", "annotations"], "it is a Kubernetes or OpenShift rollout setting; Clowder's `deploymentStrategy` has only `privateStrategy` and chooses the rollout itself")];
+/// Seen in Clowder's own tests, absent from the CRD this tool follows (docs: clowder-semantics).
+const WEB_MOVED: &[Moved] = &[(&["appProtocol"], "it appears in Clowder's tests but not in the ClowdApp CRD this tool follows; the Service port keeps appProtocol `http`")];
+const SPEC_MOVED: &[Moved] = &[(&["pullSecrets"], "pull secrets are a ClowdEnvironment setting (`providers.pullSecrets`); in the chart they are `global.imagePullSecrets`")];
+const DEPLOYMENT_MOVED: &[Moved] = &[POD_LEVEL, RETIRED_DEPLOYMENT];
+const JOB_MOVED: &[Moved] = &[POD_LEVEL];
+const POD_MOVED: &[Moved] = &[DEPLOYMENT_LEVEL, JOB_LEVEL, K8S_DEPLOYMENT_LEVEL, RETIRED_DEPLOYMENT];
+
 /// Fields of a Kubernetes pod spec or container that Clowder's podSpec schema does not have: the
 /// API server prunes them (§1.4), so Clowder never ran them. Reported, never an error.
 const PRUNED_POD_FIELDS: &[&str] = &[
@@ -601,7 +656,7 @@ const PRUNED_POD_FIELDS: &[&str] = &[
 ];
 
 fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
-    let mut f = Fields::new(input, p, "podSpec")?.pruned(PRUNED_POD_FIELDS);
+    let mut f = Fields::new(input, p, "podSpec")?.pruned(PRUNED_POD_FIELDS).moved(POD_MOVED);
     let image = f.scalar(input, "image")?.cloned();
     let command = read_command(input, &mut f, "command")?;
     let args = read_command(input, &mut f, "args")?;
@@ -677,7 +732,7 @@ fn read_pod_spec(input: &mut Input, p: &Node) -> Result<PodSpec, InputError> {
 }
 
 fn read_job(input: &mut Input, j: &Node) -> Result<Job, InputError> {
-    let mut f = Fields::new(input, j, "a ClowdApp job")?.pruned(JOB_FIELDS);
+    let mut f = Fields::new(input, j, "a ClowdApp job")?.pruned(JOB_FIELDS).moved(JOB_MOVED);
     let Some(name) = f.get("name").cloned().filter(|n| n.as_str().is_some_and(|s| !s.is_empty())) else {
         return Err(f.missing(input, j.pos, "job without a `name`".into(), "every entry of spec.jobs needs a name"));
     };

@@ -56,12 +56,12 @@ impl Input {
             let default = p.value.clone().unwrap_or_default();
             if p.generate_from.is_some() && default.is_empty() {
                 return Err(err(&self.file, pos, format!("{what} `{text}` uses parameter `{name}`, which OpenShift generates anew on every processing; a name cannot be random"))
-                    .hint(format!("give `{name}` a fixed value in the template, or write the name out")));
+                    .hint(format!("pass --param {name}=VALUE, give `{name}` a fixed value in the template, or write the name out")));
             }
             if default.is_empty() {
                 let why = if p.required { "is required and has no default (OpenShift refuses to process the template without it)" } else { "has no default (OpenShift would substitute an empty text)" };
                 return Err(err(&self.file, pos, format!("{what} `{text}` uses parameter `{name}`, which {why}; clowd2helm names the chart's objects at conversion time, so it needs the value"))
-                    .hint(format!("give `{name}` a default (`value:` on line {}) with the name this chart is for, then convert again", p.pos.line)));
+                    .hint(format!("pass --param {name}=VALUE with the name this chart is for (as `oc process -p` does), or give `{name}` a default (`value:` on line {})", p.pos.line)));
             }
             if !pins.iter().any(|x: &Pin| x.param == name) {
                 pins.push(Pin { param: name.to_string(), value: default, what: what.to_string(), pos, noted: false });
@@ -69,6 +69,35 @@ impl Input {
         }
         let resolved = sym.render(&|n| self.parameter(n).and_then(|p| p.value.clone()).unwrap_or_default());
         Ok((resolved, pins))
+    }
+}
+
+impl Input {
+    /// `--param NAME=VALUE`: each value replaces the parameter's default (and its generator), as
+    /// `oc process -p` does, so a name that comes from a parameter can be fixed at conversion
+    /// time without editing the template. The value is not repeated in the finding: it may be
+    /// a secret.
+    pub fn give_parameters(&mut self, given: &[(String, String)]) -> Result<(), InputError> {
+        for (name, value) in given {
+            let Some(p) = self.parameters.iter_mut().find(|p| &p.name == name) else {
+                let mut names: Vec<&str> = self.parameters.iter().map(|p| p.name.as_str()).collect();
+                names.sort_unstable();
+                let hint = match super::suggest::did_you_mean(name, names.iter().copied()) {
+                    Some(g) => format!("did you mean `{g}`?"),
+                    None if names.is_empty() => "the template declares no parameters".to_string(),
+                    None => format!("the template declares: {}", names.join(", ")),
+                };
+                return Err(InputError::whole(&self.file, format!("--param {name}: the template declares no parameter `{name}`")).hint(hint));
+            };
+            p.value = Some(value.clone());
+            p.generate_from = None;
+            let pos = p.pos;
+            let src = self.src(pos);
+            self.findings
+                .add("parameter.given", Outcome::Translated, src, "values.yaml", format!("parameter `{name}` takes the value given with --param instead of the template's default (as `oc process -p` does); the chart's default is that value"))
+                .hint("convert, check and diff need the same --param to reproduce this chart; the chart's manifest records it");
+        }
+        Ok(())
     }
 }
 

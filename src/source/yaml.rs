@@ -311,6 +311,12 @@ fn scan_error(file: &str, text: &str, e: &saphyr_parser::ScanError) -> InputErro
         return InputError::at(file, line, col, "malformed YAML: `: ` inside an unquoted value starts a second mapping on this line")
             .hint("quote the whole value, e.g. `key: \"a: b\"`, or break the mapping onto indented lines");
     }
+    // Jinja (`{% if %}`, `{{ var }}` in app-interface/e2e-deploy templates) is rendered before
+    // `oc process` ever sees the file; raw, it is not YAML for OpenShift either.
+    if line_text.contains("{%") || line_text.contains("{#") {
+        return InputError::at(file, line, col, format!("malformed YAML: {info}; this line holds Jinja markup (`{{%`), which is not YAML"))
+            .hint("render the template with its Jinja variables first (as its deploy tooling does), then convert the rendered file");
+    }
     // For a quoted-scalar error the whole text is scanned: the string may run to the end.
     let upto = if info.contains("quoted scalar") { usize::MAX } else { m.index() };
     match open_at(text, upto) {

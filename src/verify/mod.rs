@@ -119,7 +119,9 @@ impl Outcome {
 
 pub fn run(req: &Request) -> Result<Outcome> {
     let (name, text) = &req.template;
-    let input = template::parse(name, text)?;
+    let mut input = template::parse(name, text)?;
+    // Clowder sees the template as `oc process -p` made it with the values given at conversion.
+    input.give_parameters(&req.options.params)?;
     check_chart_dir(&req.chart_dir)?;
     let user = values::UserValues::load(&req.values_files, &req.sets, &req.set_strings)?;
     let typing = values::set_typing_problems(&req.chart_dir, &req.sets)?;
