@@ -32,27 +32,25 @@ pub fn emitter(model: &Model) -> Emitter {
     .with_parameters(&model.parameters)
 }
 
-fn render_objects(e: &Emitter, objects: &[K8sObject]) -> String {
-    let mut out = String::from(HEADER);
-    for o in objects {
-        let applied;
-        let body = match &o.ops {
-            Some(ops) => {
-                let mut b = o.body.clone();
-                ops.apply_to_object(&mut b);
-                applied = b;
-                &applied
-            }
-            None => &o.body,
-        };
+/// The objects are consumed: operational values are applied in place, and each tree is freed as
+/// soon as it is written.
+fn render_objects(e: &Emitter, objects: Vec<K8sObject>) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str(HEADER);
+    for mut o in objects {
+        if let Some(ops) = &o.ops {
+            ops.apply_to_object(&mut o.body);
+        }
         match &o.when {
             None => {
                 out.push_str("---\n");
-                out.push_str(&e.document(body));
+                e.write_document(&mut out, &o.body);
             }
             Some(c) => {
-                let _ = writeln!(out, "{{{{- if {} }}}}\n---", e.cond_expr(c));
-                out.push_str(&e.document(body));
+                out.push_str("{{- if ");
+                e.write_cond_expr(&mut out, c);
+                out.push_str(" }}\n---\n");
+                e.write_document(&mut out, &o.body);
                 out.push_str("{{- end }}\n");
             }
         }
@@ -90,15 +88,15 @@ pub fn template_files(model: &Model) -> Vec<TemplateFile> {
 }
 
 pub fn build(model: &Model, chart_version: &str) -> Files {
-    build_with(model, chart_version, &template_files(model), &values::values_yaml(model))
+    build_with(model, chart_version, template_files(model), values::values_yaml(model))
 }
 
 /// Build the files from (possibly patched) templates and values.yaml text.
-pub fn build_with(model: &Model, chart_version: &str, templates: &[TemplateFile], values_yaml: &str) -> Files {
+pub fn build_with(model: &Model, chart_version: &str, templates: Vec<TemplateFile>, values_yaml: String) -> Files {
     let e = emitter(model);
     let mut files = Files::new();
     files.insert("Chart.yaml".into(), chart_yaml(model, chart_version));
-    files.insert("values.yaml".into(), values_yaml.to_string());
+    files.insert("values.yaml".into(), values_yaml);
     for layer in &model.layers {
         files.insert(layer.file.clone(), values::layer_yaml(model, layer));
     }
@@ -110,12 +108,12 @@ pub fn build_with(model: &Model, chart_version: &str, templates: &[TemplateFile]
         files.insert(gateway::FILE.into(), gateway::TEMPLATE.into());
     }
     for t in templates {
-        files.insert(t.path.clone(), render_objects(&e, &t.objects));
+        files.insert(t.path, render_objects(&e, t.objects));
     }
     for (name, body) in &model.config_files {
         let mut text = String::from(HEADER);
         let _ = writeln!(text, "{{{{- define \"{}.config.{name}\" -}}}}", model.chart_name);
-        text.push_str(&e.document(body));
+        e.write_document(&mut text, body);
         text.push_str("{{- end -}}\n");
         files.insert(format!("templates/_config-{name}.tpl"), text);
     }
