@@ -206,6 +206,19 @@ fn is_ident(s: &str) -> bool {
     !b.is_empty() && (b[0].is_ascii_alphabetic() || b[0] == b'_') && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
+/// `a.b.c` where every segment is an identifier (no brackets, no empty segment).
+fn dotted_idents(path: &str) -> bool {
+    let mut start = true;
+    for &c in path.as_bytes() {
+        let ok = if start { c.is_ascii_alphabetic() || c == b'_' } else { c.is_ascii_alphanumeric() || c == b'_' || c == b'.' };
+        if !ok {
+            return false;
+        }
+        start = c == b'.';
+    }
+    !start
+}
+
 /// `$.Values.a.b`, or `(index $.Values "a" "b-c")` when a segment is not an identifier.
 pub fn values_expr(path: &str) -> String {
     let mut out = String::new();
@@ -214,6 +227,12 @@ pub fn values_expr(path: &str) -> String {
 }
 
 fn write_values_expr(out: &mut String, path: &str) {
+    // Nearly every path is identifiers joined by dots: the path is then its own spelling.
+    if dotted_idents(path) {
+        out.push_str("$.Values.");
+        out.push_str(path);
+        return;
+    }
     let segs = path_segments_iter(path);
     if segs.clone().all(is_ident) {
         out.push_str("$.Values.");

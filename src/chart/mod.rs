@@ -103,7 +103,7 @@ pub fn build_with(model: &Model, chart_version: &str, templates: Vec<TemplateFil
     files.insert("values.schema.json".into(), schema::values_schema(model));
     files.insert(".helmignore".into(), ".clowd2helm/\nGAP_REPORT.md\ngap-report.json\n".into());
     files.insert("templates/_helpers.tpl".into(), helpers(model));
-    files.insert("templates/NOTES.txt".into(), notes(model));
+    files.insert("templates/NOTES.txt".into(), notes(model, &e));
     if model.values.iter().any(|b| b.key == crate::model::k8s::GATEWAY) {
         files.insert(gateway::FILE.into(), gateway::TEMPLATE.into());
     }
@@ -199,8 +199,7 @@ a host: it has a dot or a port, or is localhost), or prefixed when it has none; 
     )
 }
 
-fn notes(model: &Model) -> String {
-    let e = emitter(model);
+fn notes(model: &Model, e: &Emitter) -> String {
     let mut out = String::from(HEADER);
     let deployments = model.workloads.iter().filter(|w| w.kind == crate::model::WorkloadKind::Deployment).count();
     let _ = writeln!(out, "{} ({}) is installed as release {{{{ .Release.Name }}}} in namespace {{{{ .Release.Namespace }}}}.", emit::escape_braces(&model.chart_name), emit::escape_braces(&model.apps.join(", ")));

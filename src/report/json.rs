@@ -23,7 +23,7 @@ pub fn render(model: &Model) -> String {
 
 /// The text of [`to_value`] pretty-printed, written without building the `Value`.
 pub fn render_report(r: &Report) -> String {
-    let mut s = super::json_writer::to_string(r).expect("the report serializes");
+    let mut s = crate::json_writer::to_string(r).expect("the report serializes");
     s.push('\n');
     s
 }

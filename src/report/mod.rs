@@ -12,7 +12,6 @@ pub mod categories;
 pub mod compare;
 pub mod facts;
 pub mod json;
-pub mod json_writer;
 pub mod markdown;
 pub mod md;
 pub mod overview;
