@@ -65,34 +65,66 @@ pub struct TemplateFile {
     pub objects: Vec<K8sObject>,
 }
 
-/// Every object template of the chart, grouped by file, in a stable order.
-pub fn template_files(model: &Model) -> Vec<TemplateFile> {
-    let mut out: Vec<TemplateFile> = Vec::new();
+/// Where one object of a template file comes from.
+enum Source<'a> {
+    Workload(&'a crate::model::Workload),
+    Object(&'a crate::model::PassObject),
+    /// With the global operational values when the chart has them.
+    Extra(&'a crate::model::ExtraObject),
+}
+
+/// The template files, grouped and ordered as they are written, before any object is built.
+fn template_sources(model: &Model) -> Vec<(String, Vec<Source<'_>>)> {
+    let mut out: Vec<(String, Vec<Source>)> = Vec::new();
     for w in &model.workloads {
-        out.push(TemplateFile { path: format!("templates/{}", w.file), objects: workload_objects(w) });
+        out.push((format!("templates/{}", w.file), vec![Source::Workload(w)]));
     }
     for o in &model.objects {
-        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: o.when.clone(), ops: None }] });
+        out.push((format!("templates/{}", o.file), vec![Source::Object(o)]));
     }
-    // Bundled services and the gateway take the global scheduling and security values.
-    let global = model.values.iter().any(|b| b.key == "global").then(|| Scopes::new(&["global"], false));
     for x in &model.extra {
         let path = format!("templates/{}", x.file);
-        let obj = K8sObject { body: x.body.clone(), when: x.when.clone(), ops: global.clone() };
-        match out.iter_mut().find(|f| f.path == path) {
-            Some(f) => f.objects.push(obj),
-            None => out.push(TemplateFile { path, objects: vec![obj] }),
+        match out.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, sources)) => sources.push(Source::Extra(x)),
+            None => out.push((path, vec![Source::Extra(x)])),
         }
     }
     out
 }
 
+fn template_file(path: String, sources: Vec<Source>, global: &Option<Scopes>) -> TemplateFile {
+    let mut objects = Vec::new();
+    for s in sources {
+        match s {
+            Source::Workload(w) => objects.extend(workload_objects(w)),
+            Source::Object(o) => objects.push(K8sObject { body: o.body.clone(), when: o.when.clone(), ops: None }),
+            Source::Extra(x) => objects.push(K8sObject { body: x.body.clone(), when: x.when.clone(), ops: global.clone() }),
+        }
+    }
+    TemplateFile { path, objects }
+}
+
+/// Bundled services and the gateway take the global scheduling and security values.
+fn global_scopes(model: &Model) -> Option<Scopes> {
+    model.values.iter().any(|b| b.key == "global").then(|| Scopes::new(&["global"], false))
+}
+
+/// Every object template of the chart, grouped by file, in a stable order.
+pub fn template_files(model: &Model) -> Vec<TemplateFile> {
+    let global = global_scopes(model);
+    template_sources(model).into_iter().map(|(path, sources)| template_file(path, sources, &global)).collect()
+}
+
 pub fn build(model: &Model, chart_version: &str) -> Files {
-    build_with(model, chart_version, template_files(model), values::values_yaml(model))
+    // Each file's objects are built just before they are written, and freed after: the trees
+    // of all templates are never alive at once.
+    let global = global_scopes(model);
+    let templates = template_sources(model).into_iter().map(|(path, sources)| template_file(path, sources, &global));
+    build_with(model, chart_version, templates, values::values_yaml(model))
 }
 
 /// Build the files from (possibly patched) templates and values.yaml text.
-pub fn build_with(model: &Model, chart_version: &str, templates: Vec<TemplateFile>, values_yaml: String) -> Files {
+pub fn build_with(model: &Model, chart_version: &str, templates: impl IntoIterator<Item = TemplateFile>, values_yaml: String) -> Files {
     let e = emitter(model);
     let mut files = Files::new();
     files.insert("Chart.yaml".into(), chart_yaml(model, chart_version));
