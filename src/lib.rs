@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod error;
+pub mod json_writer;
 pub mod mapping;
 pub mod model;
 pub mod regen;

@@ -35,6 +35,7 @@ const LAYERS: &[&[&str]] = &[
     &["mapping", "report"],
     &["chart", "source"],
     &["tools"],
+    &["json_writer"],
     &["model"],
     &["error"],
 ];

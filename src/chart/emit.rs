@@ -1,9 +1,14 @@
 //! Model values → Helm template text. This is the only place that spells Helm expressions, and it
 //! owns escaping: literal text from the input never reaches Helm as template syntax.
+//!
+//! Everything is written into one output buffer (`write_*`); the `String`-returning forms are
+//! for callers that need a piece on its own. A chart is megabytes of text made of short pieces,
+//! so building each piece as its own `String` cost more than writing it.
 
-use crate::model::value::{GenRecipe, Generated};
+use crate::model::value::{path_segments_iter, GenRecipe, Generated};
 use crate::model::{Cond, Entry, Item, ParamType, ParamValue, Part, Text, Val};
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 /// Spells model values in Helm. The parameter sets say how each `parameters.<NAME>` is read.
@@ -20,6 +25,9 @@ pub struct Emitter {
     pub helm_labels: Vec<(String, String)>,
     /// Prefix of the chart's named templates.
     pub chart_name: String,
+    /// Each declared parameter's expression, typed and as text, spelled once
+    /// (`with_parameters`): a chart refers to its parameters thousands of times.
+    pub(super) param_exprs: HashMap<String, (String, String)>,
 }
 
 /// Where a generated parameter's value is kept between upgrades, and how a new one is made.
@@ -46,29 +54,44 @@ impl Emitter {
                 self.generated.insert(name.clone(), GeneratedParam { home: p.generated_into.clone(), recipe: recipe.clone() });
             }
         }
+        let mut exprs = HashMap::with_capacity(params.len());
+        for p in params {
+            let (mut typed, mut text) = (String::new(), String::new());
+            self.write_param_expr(&mut typed, &p.param.name);
+            self.write_param_text_expr(&mut text, &p.param.name);
+            exprs.insert(p.param.name.clone(), (typed, text));
+        }
+        self.param_exprs = exprs;
         self
     }
 }
 
 /// Replace `{{` and `}}` so Helm prints them instead of executing them.
 pub fn escape_braces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_escaped_braces(&mut out, s);
+    out
+}
+
+fn push_escaped_braces(out: &mut String, s: &str) {
     if !s.contains("{{") && !s.contains("}}") {
-        return s.to_owned();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 16);
+    let start = out.len();
     let mut rest = s;
     // A literal `{` right before an inserted action would make `{{{`, which Helm reads as an
     // action opening one character early: it goes inside the action's string instead.
     let action = |out: &mut String, braces: &str| {
-        let lead = if out.ends_with('{') { out.pop().map(String::from).unwrap_or_default() } else { String::new() };
+        let lead = if out.len() > start && out.ends_with('{') { out.pop().map(String::from).unwrap_or_default() } else { String::new() };
         out.push_str(&format!("{{{{ \"{lead}{braces}\" }}}}"));
     };
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("{{") {
-            action(&mut out, "{{");
+            action(out, "{{");
             rest = r;
         } else if let Some(r) = rest.strip_prefix("}}") {
-            action(&mut out, "}}");
+            action(out, "}}");
             rest = r;
         } else {
             let c = rest.chars().next().unwrap();
@@ -76,49 +99,95 @@ pub fn escape_braces(s: &str) -> String {
             rest = &rest[c.len_utf8()..];
         }
     }
-    out
 }
 
 /// A YAML double-quoted scalar (JSON-compatible escapes).
 pub fn yaml_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) || c == '\u{feff}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    push_yaml_quoted(&mut out, s);
     out
+}
+
+fn push_yaml_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    // Everything to escape starts with an ASCII byte or is U+0080–U+009F (C2 80–9F) or
+    // U+FEFF (EF BB BF), so the text is copied in runs between those.
+    let b = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        let (len, code): (usize, u32) = match b[i] {
+            b'"' | b'\\' | b'\n' | b'\t' | b'\r' => (1, 0),
+            c if c < 0x20 || c == 0x7f => (1, c as u32),
+            0xC2 if b.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)) => (2, b[i + 1] as u32),
+            0xEF if b[i..].starts_with(&[0xEF, 0xBB, 0xBF]) => (3, 0xfeff),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[start..i]);
+        match b[i] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            _ => {
+                let _ = write!(out, "\\u{code:04x}");
+            }
+        }
+        i += len;
+        start = i;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// A double-quoted YAML scalar with any `{{`/`}}` escaped for Helm.
+fn push_yaml_quoted_for_helm(out: &mut String, s: &str) {
+    // Quoting never adds, removes or separates braces, so `s` tells whether there are any.
+    if s.contains("{{") || s.contains("}}") {
+        push_escaped_braces(out, &yaml_quote(s));
+    } else {
+        push_yaml_quoted(out, s);
+    }
 }
 
 /// A Go string literal for use inside a template action.
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    push_go_quoted(&mut out, s);
     out
+}
+
+fn push_go_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    push_go_escaped(out, s);
+    out.push('"');
+}
+
+/// The inside of a Go string literal; every character to escape is ASCII.
+fn push_go_escaped(out: &mut String, s: &str) {
+    let mut start = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        let esc = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            c if c < 0x20 || c == 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\x{c:02x}");
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
 }
 
 const YAML11_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"];
@@ -129,7 +198,7 @@ fn plain_ok(s: &str) -> bool {
     !b.is_empty()
         && (b[0].is_ascii_alphabetic() || b[0] == b'/')
         && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'-'))
-        && !YAML11_WORDS.contains(&s.to_ascii_lowercase().as_str())
+        && !YAML11_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
 
 fn is_ident(s: &str) -> bool {
@@ -137,169 +206,346 @@ fn is_ident(s: &str) -> bool {
     !b.is_empty() && (b[0].is_ascii_alphabetic() || b[0] == b'_') && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
+/// `a.b.c` where every segment is an identifier (no brackets, no empty segment).
+fn dotted_idents(path: &str) -> bool {
+    let mut start = true;
+    for &c in path.as_bytes() {
+        let ok = if start { c.is_ascii_alphabetic() || c == b'_' } else { c.is_ascii_alphanumeric() || c == b'_' || c == b'.' };
+        if !ok {
+            return false;
+        }
+        start = c == b'.';
+    }
+    !start
+}
+
 /// `$.Values.a.b`, or `(index $.Values "a" "b-c")` when a segment is not an identifier.
 pub fn values_expr(path: &str) -> String {
-    let segs = crate::model::value::path_segments(path);
-    if segs.iter().all(|s| is_ident(s)) {
-        format!("$.Values.{}", segs.join("."))
-    } else {
-        let quoted: Vec<String> = segs.iter().map(|s| go_quote(s)).collect();
-        format!("(index $.Values {})", quoted.join(" "))
+    let mut out = String::new();
+    write_values_expr(&mut out, path);
+    out
+}
+
+fn write_values_expr(out: &mut String, path: &str) {
+    // Nearly every path is identifiers joined by dots: the path is then its own spelling.
+    if dotted_idents(path) {
+        out.push_str("$.Values.");
+        out.push_str(path);
+        return;
     }
+    let segs = path_segments_iter(path);
+    if segs.clone().all(is_ident) {
+        out.push_str("$.Values.");
+        for (i, s) in segs.enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            out.push_str(s);
+        }
+    } else {
+        out.push_str("(index $.Values ");
+        for (i, s) in segs.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            push_go_quoted(out, s);
+        }
+        out.push(')');
+    }
+}
+
+/// `items` written one after the other with `sep` between them.
+fn join<T>(out: &mut String, items: impl IntoIterator<Item = T>, sep: &str, mut each: impl FnMut(&mut String, T)) {
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        each(out, x);
+    }
+}
+
+/// The text when it is literal, borrowed when it is one piece.
+fn literal(t: &Text) -> Option<Cow<'_, str>> {
+    match t.0.as_slice() {
+        [] => Some(Cow::Borrowed("")),
+        [Part::Lit(s)] => Some(Cow::Borrowed(s)),
+        _ => t.as_literal().map(Cow::Owned),
+    }
+}
+
+fn string_of(f: impl FnOnce(&mut String)) -> String {
+    let mut out = String::new();
+    f(&mut out);
+    out
 }
 
 impl Emitter {
     /// The value of `parameters.<NAME>` with its own type (for `${{NAME}}`).
     pub fn param_expr(&self, name: &str) -> String {
-        let base = match self.generated.get(name) {
-            Some(g) => self.generated_text(name, g),
-            None => values_expr(&format!("parameters.{name}")),
-        };
-        if self.required.contains(name) {
-            format!("(required {} {base})", go_quote(&format!("parameter {name} is required: set parameters.{name}")))
-        } else {
-            base
+        string_of(|o| self.write_param_expr(o, name))
+    }
+
+    fn write_param_expr(&self, out: &mut String, name: &str) {
+        if let Some((typed, _)) = self.param_exprs.get(name) {
+            out.push_str(typed);
+            return;
+        }
+        let required = self.required.contains(name);
+        if required {
+            out.push_str("(required \"parameter ");
+            push_go_escaped(out, name);
+            out.push_str(" is required: set parameters.");
+            push_go_escaped(out, name);
+            out.push_str("\" ");
+        }
+        match self.generated.get(name) {
+            Some(g) => self.write_generated_text(out, name, g),
+            None => write_values_expr(out, &format!("parameters.{name}")),
+        }
+        if required {
+            out.push(')');
         }
     }
 
     /// The parameter as text (for `${NAME}`): strings as they are, other values as JSON.
     pub fn param_text_expr(&self, name: &str) -> String {
-        let e = self.param_expr(name);
-        if self.non_string.contains(name) {
-            format!("(include \"clowd2helm.text\" {e})")
+        string_of(|o| self.write_param_text_expr(o, name))
+    }
+
+    fn write_param_text_expr(&self, out: &mut String, name: &str) {
+        if let Some((_, text)) = self.param_exprs.get(name) {
+            out.push_str(text);
+        } else if self.non_string.contains(name) {
+            out.push_str("(include \"clowd2helm.text\" ");
+            self.write_param_expr(out, name);
+            out.push(')');
         } else {
-            e
+            self.write_param_expr(out, name);
         }
     }
 
     /// The one generated value of a parameter in this render (a string).
-    fn generated_text(&self, name: &str, g: &GeneratedParam) -> String {
-        let (secret, key) = match &g.home {
-            Some((s, k)) => (self.text_expr(s), go_quote(k)),
-            None => ("\"\"".to_string(), "\"\"".to_string()),
-        };
-        format!("(include \"clowd2helm.generatedText\" (dict \"root\" $ \"param\" {} \"secret\" {secret} \"key\" {key} \"random\" ({})))", go_quote(name), random_expr(&g.recipe))
+    fn write_generated_text(&self, out: &mut String, name: &str, g: &GeneratedParam) {
+        out.push_str("(include \"clowd2helm.generatedText\" (dict \"root\" $ \"param\" ");
+        push_go_quoted(out, name);
+        out.push_str(" \"secret\" ");
+        match &g.home {
+            Some((s, k)) => {
+                self.write_text_expr(out, s);
+                out.push_str(" \"key\" ");
+                push_go_quoted(out, k);
+            }
+            None => out.push_str("\"\" \"key\" \"\""),
+        }
+        out.push_str(" \"random\" (");
+        out.push_str(&random_expr(&g.recipe));
+        out.push_str(")))");
     }
 
-    fn part_expr(&self, p: &Part) -> String {
+    fn write_part_expr(&self, out: &mut String, p: &Part) {
         match p {
-            Part::Lit(s) => go_quote(s),
-            Part::Param(n) => self.param_text_expr(n),
-            Part::Value(v) => values_expr(v),
-            Part::Namespace => "$.Release.Namespace".into(),
-            Part::RequiredValue(v) => format!("(required {} {})", go_quote(&format!("set {v}")), values_expr(v)),
+            Part::Lit(s) => push_go_quoted(out, s),
+            Part::Param(n) => self.write_param_text_expr(out, n),
+            Part::Value(v) => write_values_expr(out, v),
+            Part::Namespace => out.push_str("$.Release.Namespace"),
+            Part::RequiredValue(v) => {
+                out.push_str("(required \"set ");
+                push_go_escaped(out, v);
+                out.push_str("\" ");
+                write_values_expr(out, v);
+                out.push(')');
+            }
         }
     }
 
     /// A string expression (Go), for use inside an action.
     pub fn text_expr(&self, t: &Text) -> String {
+        string_of(|o| self.write_text_expr(o, t))
+    }
+
+    pub fn write_text_expr(&self, out: &mut String, t: &Text) {
         match t.0.as_slice() {
-            [] => "\"\"".into(),
-            [Part::Lit(s)] => go_quote(s),
-            parts => format!("(print {})", parts.iter().map(|p| self.part_expr(p)).collect::<Vec<_>>().join(" ")),
+            [] => out.push_str("\"\""),
+            [Part::Lit(s)] => push_go_quoted(out, s),
+            parts => {
+                out.push_str("(print ");
+                join(out, parts, " ", |o, p| self.write_part_expr(o, p));
+                out.push(')');
+            }
         }
     }
 
     pub fn cond_expr(&self, c: &Cond) -> String {
+        string_of(|o| self.write_cond_expr(o, c))
+    }
+
+    pub fn write_cond_expr(&self, out: &mut String, c: &Cond) {
         match c {
-            Cond::Value(p) => values_expr(p),
-            Cond::Not(inner) => format!("(not {})", self.cond_expr(inner)),
-            Cond::And(list) => format!("(and {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
-            Cond::Or(list) => format!("(or {})", list.iter().map(|c| self.cond_expr(c)).collect::<Vec<_>>().join(" ")),
-            Cond::ParamAbove(p, n) => format!("(gt (int {}) {n})", self.param_expr(p)),
+            Cond::Value(p) => write_values_expr(out, p),
+            Cond::Not(inner) => {
+                out.push_str("(not ");
+                self.write_cond_expr(out, inner);
+                out.push(')');
+            }
+            Cond::And(list) | Cond::Or(list) => {
+                out.push_str(if matches!(c, Cond::And(_)) { "(and " } else { "(or " });
+                join(out, list, " ", |o, c| self.write_cond_expr(o, c));
+                out.push(')');
+            }
+            Cond::ParamAbove(p, n) => {
+                out.push_str("(gt (int ");
+                self.write_param_expr(out, p);
+                let _ = write!(out, ") {n})");
+            }
         }
     }
 
     /// A scalar value as a Go expression (inside an action), when it has one.
-    fn expr(&self, v: &Val) -> Option<String> {
-        Some(match v {
-            Val::Str(t) => self.text_expr(t),
-            Val::Typed(n) => self.param_text_expr(n),
-            Val::ValueRef(p) => values_expr(p),
-            Val::Int(i) => i.to_string(),
-            Val::Bool(b) => b.to_string(),
-            _ => return None,
-        })
+    fn write_expr(&self, out: &mut String, v: &Val) -> bool {
+        match v {
+            Val::Str(t) => self.write_text_expr(out, t),
+            Val::Typed(n) => self.write_param_text_expr(out, n),
+            Val::ValueRef(p) => write_values_expr(out, p),
+            Val::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            _ => return false,
+        }
+        true
     }
 
     /// Inline YAML for a scalar value; None for collections.
     pub fn scalar(&self, v: &Val) -> Option<String> {
-        Some(match v {
-            Val::Null => "null".into(),
-            Val::Bool(b) => b.to_string(),
-            Val::Int(i) => i.to_string(),
-            Val::Float(f) => f.clone(),
-            Val::Str(t) => self.text_scalar(t),
-            Val::Typed(n) => format!("{{{{ {} | toJson }}}}", self.param_expr(n)),
-            Val::ValueRef(p) => format!("{{{{ {} | toJson }}}}", values_expr(p)),
-            Val::If(..) if first_set_chain(v).is_some() => {
-                let paths = first_set_chain(v).unwrap_or_default();
-                format!("{{{{ coalesce {} | toJson }}}}", paths.iter().map(|p| values_expr(p)).collect::<Vec<_>>().join(" "))
-            }
-            Val::If(c, a, b) => format!("{{{{ if {} }}}}{}{{{{ else }}}}{}{{{{ end }}}}", self.cond_expr(c), self.scalar(a)?, self.scalar(b)?),
-            Val::Generated(g) => self.generated(g),
-            Val::ConfigJson(name) => format!("{{{{ include {} $ | fromYaml | toJson | quote }}}}", go_quote(&format!("{}.config.{name}", self.chart_name))),
-            Val::ConfigHash(name) => format!("{{{{ include {} $ | fromYaml | toJson | sha256sum | quote }}}}", go_quote(&format!("{}.config.{name}", self.chart_name))),
-            Val::SecretValue { secret, key } => format!("{{{{ include \"clowd2helm.secretValue\" (dict \"root\" $ \"secret\" {} \"key\" {}) }}}}", self.text_expr(secret), self.text_expr(key)),
-            Val::Image { image, registries } => {
-                let registry: Vec<String> = registries.iter().map(|r| values_expr(r)).collect();
-                format!(
-                    "{{{{ include \"clowd2helm.image\" (dict \"image\" {} \"registry\" (coalesce {} \"\")) | toJson }}}}",
-                    self.expr(image)?,
-                    registry.join(" ")
-                )
-            }
-            Val::Include { template, sha256 } => format!("{{{{ include {} $ |{} toJson }}}}", go_quote(template), if *sha256 { " sha256sum |" } else { "" }),
-            Val::Seq(_) | Val::Map(_) | Val::Splice(_) => return None,
-        })
+        let mut out = String::new();
+        self.write_scalar(&mut out, v).then_some(out)
     }
 
-    fn generated(&self, g: &Generated) -> String {
-        // A parameter's generated value is shared with every other use of the parameter.
-        let value = match g.param.as_deref().and_then(|p| self.generated.get(p).map(|gp| (p, gp))) {
-            Some((p, gp)) => self.generated_text(p, gp),
-            None => format!(
-                "(include \"clowd2helm.generatedText\" (dict \"root\" $ \"param\" {} \"secret\" {} \"key\" {} \"random\" ({})))",
-                go_quote(g.param.as_deref().unwrap_or("")),
-                self.text_expr(&g.secret),
-                go_quote(&g.key),
-                random_expr(&g.recipe)
-            ),
-        };
-        if g.base64 {
-            format!("{{{{ {value} | b64enc | toJson }}}}")
-        } else {
-            format!("{{{{ {value} | toJson }}}}")
+    /// Writes the inline YAML of a scalar; for a collection, writes nothing and says false.
+    fn write_scalar(&self, out: &mut String, v: &Val) -> bool {
+        let start = out.len();
+        let ok = self.write_scalar_parts(out, v);
+        if !ok {
+            out.truncate(start);
         }
+        ok
     }
 
-    fn key(&self, k: &Text) -> String {
-        self.text_scalar(k)
+    fn write_scalar_parts(&self, out: &mut String, v: &Val) -> bool {
+        match v {
+            Val::Null => out.push_str("null"),
+            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Val::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Val::Float(f) => out.push_str(f),
+            Val::Str(t) => self.write_text_scalar(out, t),
+            Val::Typed(n) => {
+                out.push_str("{{ ");
+                self.write_param_expr(out, n);
+                out.push_str(" | toJson }}");
+            }
+            Val::ValueRef(p) => {
+                out.push_str("{{ ");
+                write_values_expr(out, p);
+                out.push_str(" | toJson }}");
+            }
+            Val::If(c, a, b) => match first_set_chain(v) {
+                Some(paths) => {
+                    out.push_str("{{ coalesce ");
+                    join(out, paths, " ", write_values_expr);
+                    out.push_str(" | toJson }}");
+                }
+                None => {
+                    out.push_str("{{ if ");
+                    self.write_cond_expr(out, c);
+                    out.push_str(" }}");
+                    if !self.write_scalar_parts(out, a) {
+                        return false;
+                    }
+                    out.push_str("{{ else }}");
+                    if !self.write_scalar_parts(out, b) {
+                        return false;
+                    }
+                    out.push_str("{{ end }}");
+                }
+            },
+            Val::Generated(g) => self.write_generated(out, g),
+            Val::ConfigJson(name) | Val::ConfigHash(name) => {
+                out.push_str("{{ include \"");
+                push_go_escaped(out, &self.chart_name);
+                out.push_str(".config.");
+                push_go_escaped(out, name);
+                out.push_str(if matches!(v, Val::ConfigJson(_)) { "\" $ | fromYaml | toJson | quote }}" } else { "\" $ | fromYaml | toJson | sha256sum | quote }}" });
+            }
+            Val::SecretValue { secret, key } => {
+                out.push_str("{{ include \"clowd2helm.secretValue\" (dict \"root\" $ \"secret\" ");
+                self.write_text_expr(out, secret);
+                out.push_str(" \"key\" ");
+                self.write_text_expr(out, key);
+                out.push_str(") }}");
+            }
+            Val::Image { image, registries } => {
+                out.push_str("{{ include \"clowd2helm.image\" (dict \"image\" ");
+                if !self.write_expr(out, image) {
+                    return false;
+                }
+                out.push_str(" \"registry\" (coalesce ");
+                join(out, registries, " ", |o, r| write_values_expr(o, r));
+                out.push_str(" \"\")) | toJson }}");
+            }
+            Val::Include { template, sha256 } => {
+                out.push_str("{{ include ");
+                push_go_quoted(out, template);
+                out.push_str(if *sha256 { " $ | sha256sum | toJson }}" } else { " $ | toJson }}" });
+            }
+            Val::Seq(_) | Val::Map(_) | Val::Splice(_) => return false,
+        }
+        true
+    }
+
+    fn write_generated(&self, out: &mut String, g: &Generated) {
+        out.push_str("{{ ");
+        // A parameter's generated value is shared with every other use of the parameter.
+        match g.param.as_deref().and_then(|p| self.generated.get(p).map(|gp| (p, gp))) {
+            Some((p, gp)) => self.write_generated_text(out, p, gp),
+            None => {
+                out.push_str("(include \"clowd2helm.generatedText\" (dict \"root\" $ \"param\" ");
+                push_go_quoted(out, g.param.as_deref().unwrap_or(""));
+                out.push_str(" \"secret\" ");
+                self.write_text_expr(out, &g.secret);
+                out.push_str(" \"key\" ");
+                push_go_quoted(out, &g.key);
+                out.push_str(" \"random\" (");
+                out.push_str(&random_expr(&g.recipe));
+                out.push_str(")))");
+            }
+        }
+        out.push_str(if g.base64 { " | b64enc | toJson }}" } else { " | toJson }}" });
     }
 
     /// A string scalar: plain when safe, quoted literal text, or a template expression.
-    fn text_scalar(&self, t: &Text) -> String {
-        let owned;
-        let lit: Option<&str> = match t.0.as_slice() {
-            [] => Some(""),
-            [Part::Lit(s)] => Some(s),
-            _ => {
-                owned = t.as_literal();
-                owned.as_deref()
+    fn write_text_scalar(&self, out: &mut String, t: &Text) {
+        match literal(t) {
+            Some(s) if plain_ok(&s) => out.push_str(&s),
+            Some(s) => push_yaml_quoted_for_helm(out, &s),
+            None => {
+                out.push_str("{{ ");
+                self.write_text_expr(out, t);
+                out.push_str(" | toJson }}");
             }
-        };
-        match lit {
-            Some(s) if plain_ok(s) => s.to_string(),
-            Some(s) => escape_braces(&yaml_quote(s)),
-            None => format!("{{{{ {} | toJson }}}}", self.text_expr(t)),
         }
     }
 
     /// A whole YAML document (a mapping) at column 0.
     pub fn document(&self, v: &Val) -> String {
         let mut out = String::with_capacity(4096);
-        self.block(v, 0, Place::ROOT, &mut out);
+        self.write_document(&mut out, v);
         out
+    }
+
+    pub fn write_document(&self, out: &mut String, v: &Val) {
+        self.block(v, 0, Place::ROOT, out);
     }
 
     fn block(&self, v: &Val, indent: usize, place: Place, out: &mut String) {
@@ -308,7 +554,7 @@ impl Emitter {
             Val::Seq(items) => self.seq(items, indent, place, out),
             other => {
                 pad(out, indent);
-                out.push_str(&self.scalar(other).unwrap_or_default());
+                self.write_scalar(out, other);
                 out.push('\n');
             }
         }
@@ -317,7 +563,9 @@ impl Emitter {
     fn open_if(&self, c: &Option<Cond>, indent: usize, out: &mut String) {
         if let Some(c) = c {
             pad(out, indent);
-            let _ = writeln!(out, "{{{{- if {} }}}}", self.cond_expr(c));
+            out.push_str("{{- if ");
+            self.write_cond_expr(out, c);
+            out.push_str(" }}\n");
         }
     }
 
@@ -341,7 +589,7 @@ impl Emitter {
                 self.close_if(&e.when, indent, out);
                 continue;
             }
-            let key = e.key.as_literal();
+            let key = literal(&e.key);
             let child = Place { key: key.as_deref().unwrap_or(""), labels: place.key == "metadata" && key.as_deref() == Some("labels") };
             self.open_if(&e.when, indent, out);
             if dash && i == 0 {
@@ -350,7 +598,7 @@ impl Emitter {
             } else {
                 pad(out, indent);
             }
-            out.push_str(&self.key(&e.key));
+            self.write_text_scalar(out, &e.key);
             out.push(':');
             self.value_after_key(&e.val, indent, child, out);
             self.close_if(&e.when, indent, out);
@@ -378,23 +626,17 @@ impl Emitter {
                 out.push('\n');
                 self.block(v, indent, place, out);
             }
-            Val::Str(t) if t.as_literal().is_some_and(|s| s.contains('\n') && block_ok(&s)) => {
-                let s = t.as_literal().unwrap();
-                let chomp = if !s.ends_with('\n') { "-" } else if s.ends_with("\n\n") { "+" } else { "" };
-                let ind = if s.starts_with(' ') { "2" } else { "" };
-                let _ = writeln!(out, " |{ind}{chomp}");
-                let body = s.strip_suffix('\n').unwrap_or(&s);
-                for line in body.split('\n') {
-                    if !line.is_empty() {
-                        pad(out, indent + 2);
-                        out.push_str(&escape_braces(line));
-                    }
-                    out.push('\n');
-                }
-            }
             other => {
+                if let Val::Str(t) = other
+                    && let Some(s) = literal(t)
+                    && s.contains('\n')
+                    && block_ok(&s)
+                {
+                    block_scalar(&s, indent, out);
+                    return;
+                }
                 out.push(' ');
-                out.push_str(&self.scalar(other).unwrap_or_default());
+                self.write_scalar(out, other);
                 out.push('\n');
             }
         }
@@ -402,12 +644,18 @@ impl Emitter {
 
     /// Entries of values maps (text only), after the map's own; its own keys are never replaced.
     fn splice_map(&self, paths: &[String], taken: &[String], indent: usize, out: &mut String) {
-        let sources: Vec<String> = paths.iter().map(|p| format!("(default (dict) {})", values_expr(p))).collect();
-        let own: Vec<String> = taken.iter().map(|k| go_quote(k)).collect();
         pad(out, indent);
-        let _ = writeln!(out, "{{{{- range $k, $v := (merge (dict) {}) }}}}", sources.join(" "));
+        out.push_str("{{- range $k, $v := (merge (dict) ");
+        join(out, paths, " ", |o, p| {
+            o.push_str("(default (dict) ");
+            write_values_expr(o, p);
+            o.push(')');
+        });
+        out.push_str(") }}\n");
         pad(out, indent);
-        let _ = writeln!(out, "{{{{- if not (has $k (list {})) }}}}", own.join(" "));
+        out.push_str("{{- if not (has $k (list ");
+        join(out, taken, " ", |o, k| push_go_quoted(o, k));
+        out.push_str(")) }}\n");
         pad(out, indent);
         out.push_str("{{ $k | toJson }}: {{ $v | toString | toJson }}\n");
         pad(out, indent);
@@ -422,9 +670,14 @@ impl Emitter {
             match &it.val {
                 // Items of values lists, one JSON item each.
                 Val::Splice(paths) => {
-                    let sources: Vec<String> = paths.iter().map(|p| format!("(default (list) {})", values_expr(p))).collect();
                     pad(out, indent);
-                    let _ = writeln!(out, "{{{{- range (concat {}) }}}}", sources.join(" "));
+                    out.push_str("{{- range (concat ");
+                    join(out, paths, " ", |o, p| {
+                        o.push_str("(default (list) ");
+                        write_values_expr(o, p);
+                        o.push(')');
+                    });
+                    out.push_str(") }}\n");
                     pad(out, indent);
                     out.push_str("- {{ toJson . }}\n");
                     pad(out, indent);
@@ -443,16 +696,31 @@ impl Emitter {
     }
 }
 
+/// Multi-line literal text as a `|` block scalar under a key at `indent`.
+fn block_scalar(s: &str, indent: usize, out: &mut String) {
+    let chomp = if !s.ends_with('\n') { "-" } else if s.ends_with("\n\n") { "+" } else { "" };
+    let ind = if s.starts_with(' ') { "2" } else { "" };
+    let _ = writeln!(out, " |{ind}{chomp}");
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            pad(out, indent + 2);
+            push_escaped_braces(out, line);
+        }
+        out.push('\n');
+    }
+}
+
 /// `if a then a else (if b then b else c)` on values: the first set one, which `coalesce` says
 /// in one word (both treat false, 0, "" and empty collections as unset).
-fn first_set_chain(v: &Val) -> Option<Vec<String>> {
+fn first_set_chain(v: &Val) -> Option<Vec<&str>> {
     match v {
-        Val::If(Cond::Value(p), a, b) if **a == Val::ValueRef(p.clone()) => {
+        Val::If(Cond::Value(p), a, b) if matches!(a.as_ref(), Val::ValueRef(q) if q == p) => {
             let mut rest = first_set_chain(b).or_else(|| match b.as_ref() {
-                Val::ValueRef(q) => Some(vec![q.clone()]),
+                Val::ValueRef(q) => Some(vec![q.as_str()]),
                 _ => None,
             })?;
-            rest.insert(0, p.clone());
+            rest.insert(0, p.as_str());
             Some(rest)
         }
         _ => None,

@@ -32,27 +32,25 @@ pub fn emitter(model: &Model) -> Emitter {
     .with_parameters(&model.parameters)
 }
 
-fn render_objects(e: &Emitter, objects: &[K8sObject]) -> String {
-    let mut out = String::from(HEADER);
-    for o in objects {
-        let applied;
-        let body = match &o.ops {
-            Some(ops) => {
-                let mut b = o.body.clone();
-                ops.apply_to_object(&mut b);
-                applied = b;
-                &applied
-            }
-            None => &o.body,
-        };
+/// The objects are consumed: operational values are applied in place, and each tree is freed as
+/// soon as it is written.
+fn render_objects(e: &Emitter, objects: Vec<K8sObject>) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str(HEADER);
+    for mut o in objects {
+        if let Some(ops) = &o.ops {
+            ops.apply_to_object(&mut o.body);
+        }
         match &o.when {
             None => {
                 out.push_str("---\n");
-                out.push_str(&e.document(body));
+                e.write_document(&mut out, &o.body);
             }
             Some(c) => {
-                let _ = writeln!(out, "{{{{- if {} }}}}\n---", e.cond_expr(c));
-                out.push_str(&e.document(body));
+                out.push_str("{{- if ");
+                e.write_cond_expr(&mut out, c);
+                out.push_str(" }}\n---\n");
+                e.write_document(&mut out, &o.body);
                 out.push_str("{{- end }}\n");
             }
         }
@@ -67,55 +65,87 @@ pub struct TemplateFile {
     pub objects: Vec<K8sObject>,
 }
 
-/// Every object template of the chart, grouped by file, in a stable order.
-pub fn template_files(model: &Model) -> Vec<TemplateFile> {
-    let mut out: Vec<TemplateFile> = Vec::new();
+/// Where one object of a template file comes from.
+enum Source<'a> {
+    Workload(&'a crate::model::Workload),
+    Object(&'a crate::model::PassObject),
+    /// With the global operational values when the chart has them.
+    Extra(&'a crate::model::ExtraObject),
+}
+
+/// The template files, grouped and ordered as they are written, before any object is built.
+fn template_sources(model: &Model) -> Vec<(String, Vec<Source<'_>>)> {
+    let mut out: Vec<(String, Vec<Source>)> = Vec::new();
     for w in &model.workloads {
-        out.push(TemplateFile { path: format!("templates/{}", w.file), objects: workload_objects(w) });
+        out.push((format!("templates/{}", w.file), vec![Source::Workload(w)]));
     }
     for o in &model.objects {
-        out.push(TemplateFile { path: format!("templates/{}", o.file), objects: vec![K8sObject { body: o.body.clone(), when: o.when.clone(), ops: None }] });
+        out.push((format!("templates/{}", o.file), vec![Source::Object(o)]));
     }
-    // Bundled services and the gateway take the global scheduling and security values.
-    let global = model.values.iter().any(|b| b.key == "global").then(|| Scopes::new(&["global"], false));
     for x in &model.extra {
         let path = format!("templates/{}", x.file);
-        let obj = K8sObject { body: x.body.clone(), when: x.when.clone(), ops: global.clone() };
-        match out.iter_mut().find(|f| f.path == path) {
-            Some(f) => f.objects.push(obj),
-            None => out.push(TemplateFile { path, objects: vec![obj] }),
+        match out.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, sources)) => sources.push(Source::Extra(x)),
+            None => out.push((path, vec![Source::Extra(x)])),
         }
     }
     out
 }
 
+fn template_file(path: String, sources: Vec<Source>, global: &Option<Scopes>) -> TemplateFile {
+    let mut objects = Vec::new();
+    for s in sources {
+        match s {
+            Source::Workload(w) => objects.extend(workload_objects(w)),
+            Source::Object(o) => objects.push(K8sObject { body: o.body.clone(), when: o.when.clone(), ops: None }),
+            Source::Extra(x) => objects.push(K8sObject { body: x.body.clone(), when: x.when.clone(), ops: global.clone() }),
+        }
+    }
+    TemplateFile { path, objects }
+}
+
+/// Bundled services and the gateway take the global scheduling and security values.
+fn global_scopes(model: &Model) -> Option<Scopes> {
+    model.values.iter().any(|b| b.key == "global").then(|| Scopes::new(&["global"], false))
+}
+
+/// Every object template of the chart, grouped by file, in a stable order.
+pub fn template_files(model: &Model) -> Vec<TemplateFile> {
+    let global = global_scopes(model);
+    template_sources(model).into_iter().map(|(path, sources)| template_file(path, sources, &global)).collect()
+}
+
 pub fn build(model: &Model, chart_version: &str) -> Files {
-    build_with(model, chart_version, &template_files(model), &values::values_yaml(model))
+    // Each file's objects are built just before they are written, and freed after: the trees
+    // of all templates are never alive at once.
+    let global = global_scopes(model);
+    let templates = template_sources(model).into_iter().map(|(path, sources)| template_file(path, sources, &global));
+    build_with(model, chart_version, templates, values::values_yaml(model))
 }
 
 /// Build the files from (possibly patched) templates and values.yaml text.
-pub fn build_with(model: &Model, chart_version: &str, templates: &[TemplateFile], values_yaml: &str) -> Files {
+pub fn build_with(model: &Model, chart_version: &str, templates: impl IntoIterator<Item = TemplateFile>, values_yaml: String) -> Files {
     let e = emitter(model);
     let mut files = Files::new();
     files.insert("Chart.yaml".into(), chart_yaml(model, chart_version));
-    files.insert("values.yaml".into(), values_yaml.to_string());
+    files.insert("values.yaml".into(), values_yaml);
     for layer in &model.layers {
         files.insert(layer.file.clone(), values::layer_yaml(model, layer));
     }
     files.insert("values.schema.json".into(), schema::values_schema(model));
     files.insert(".helmignore".into(), ".clowd2helm/\nGAP_REPORT.md\ngap-report.json\n".into());
     files.insert("templates/_helpers.tpl".into(), helpers(model));
-    files.insert("templates/NOTES.txt".into(), notes(model));
+    files.insert("templates/NOTES.txt".into(), notes(model, &e));
     if model.values.iter().any(|b| b.key == crate::model::k8s::GATEWAY) {
         files.insert(gateway::FILE.into(), gateway::TEMPLATE.into());
     }
     for t in templates {
-        files.insert(t.path.clone(), render_objects(&e, &t.objects));
+        files.insert(t.path, render_objects(&e, t.objects));
     }
     for (name, body) in &model.config_files {
         let mut text = String::from(HEADER);
         let _ = writeln!(text, "{{{{- define \"{}.config.{name}\" -}}}}", model.chart_name);
-        text.push_str(&e.document(body));
+        e.write_document(&mut text, body);
         text.push_str("{{- end -}}\n");
         files.insert(format!("templates/_config-{name}.tpl"), text);
     }
@@ -201,8 +231,7 @@ a host: it has a dot or a port, or is localhost), or prefixed when it has none; 
     )
 }
 
-fn notes(model: &Model) -> String {
-    let e = emitter(model);
+fn notes(model: &Model, e: &Emitter) -> String {
     let mut out = String::from(HEADER);
     let deployments = model.workloads.iter().filter(|w| w.kind == crate::model::WorkloadKind::Deployment).count();
     let _ = writeln!(out, "{} ({}) is installed as release {{{{ .Release.Name }}}} in namespace {{{{ .Release.Namespace }}}}.", emit::escape_braces(&model.chart_name), emit::escape_braces(&model.apps.join(", ")));

@@ -3,30 +3,83 @@
 //! only maps the model declares free-form (`ValuesNode::Open`) accept keys of the user's own.
 
 use crate::model::{Model, ParamType, ParamValue, ValuesNode};
-use serde_json::{json, Map, Value as J};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value as J;
+use std::borrow::Cow;
+
+/// A schema node, borrowing the model's names, texts and JSON (building it as a
+/// `serde_json::Value` copied all of them into a map per object). Written with sorted keys by
+/// `json_writer`, as a `Value` would print.
+#[derive(Debug, PartialEq)]
+enum S<'a> {
+    /// Keys in any order; a later duplicate key wins.
+    Obj(Vec<(&'a str, S<'a>)>),
+    Arr(Vec<S<'a>>),
+    Text(Cow<'a, str>),
+    Bool(bool),
+    Int(i64),
+    Json(&'a J),
+}
+
+impl Serialize for S<'_> {
+    fn serialize<Z: Serializer>(&self, z: Z) -> Result<Z::Ok, Z::Error> {
+        match self {
+            S::Obj(entries) => {
+                let mut m = z.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            S::Arr(items) => z.collect_seq(items),
+            S::Text(t) => z.serialize_str(t),
+            S::Bool(b) => z.serialize_bool(*b),
+            S::Int(i) => z.serialize_i64(*i),
+            S::Json(j) => j.serialize(z),
+        }
+    }
+}
+
+fn text(s: &str) -> S<'_> {
+    S::Text(Cow::Borrowed(s))
+}
+
+fn of_type(t: &str) -> S<'_> {
+    S::Obj(vec![("type", text(t))])
+}
+
+/// `object[key] = value` of a schema object kept in key order (as `Value` indexing does:
+/// replaces, or adds).
+fn set<'a>(object: &mut S<'a>, key: &'a str, value: S<'a>) {
+    let S::Obj(entries) = object else { panic!("a schema is an object") };
+    match entries.binary_search_by(|(k, _)| (*k).cmp(key)) {
+        Ok(i) => entries[i].1 = value,
+        Err(i) => entries.insert(i, (key, value)),
+    }
+}
 
 /// The schema of a default value: its type, objects closed to the keys they hold.
-fn infer(v: &J) -> J {
+fn infer(v: &J) -> S<'_> {
     match v {
-        J::Null => json!({}),
-        J::Bool(_) => json!({"type": "boolean"}),
-        J::Number(n) if n.is_i64() || n.is_u64() => json!({"type": "integer"}),
-        J::Number(_) => json!({"type": "number"}),
+        J::Null => S::Obj(Vec::new()),
+        J::Bool(_) => of_type("boolean"),
+        J::Number(n) if n.is_i64() || n.is_u64() => of_type("integer"),
+        J::Number(_) => of_type("number"),
         // `1200m`, `2Gi`: Kubernetes takes a quantity as a string or a number (`cpu: 2`).
-        J::String(q) if is_quantity(q) => json!({"type": ["string", "number"]}),
-        J::String(_) => json!({"type": "string"}),
+        J::String(q) if is_quantity(q) => S::Obj(vec![("type", S::Arr(vec![text("string"), text("number")]))]),
+        J::String(_) => of_type("string"),
         J::Array(a) => {
-            let mut s = json!({"type": "array"});
+            let mut s = of_type("array");
             // Items are described when the default's items agree (a list of `{name: ...}`).
             let mut schemas = a.iter().map(infer);
             if let Some(first) = schemas.next()
                 && schemas.all(|s| s == first)
             {
-                s["items"] = first;
+                set(&mut s, "items", first);
             }
             s
         }
-        J::Object(o) => closed(o.iter().map(|(k, v)| (k.clone(), infer(v))).collect()),
+        J::Object(o) => closed(S::Obj(o.iter().map(|(k, v)| (k.as_str(), infer(v))).collect())),
     }
 }
 
@@ -38,81 +91,83 @@ fn is_quantity(s: &str) -> bool {
     SUFFIXES.contains(&suffix) && !digits.is_empty() && digits.parse::<f64>().is_ok_and(|n| n >= 0.0) && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
-fn closed(props: Map<String, J>) -> J {
-    json!({"type": "object", "properties": props, "additionalProperties": false})
+fn closed(props: S<'_>) -> S<'_> {
+    S::Obj(vec![("additionalProperties", S::Bool(false)), ("properties", props), ("type", text("object"))])
 }
 
-fn block(node: &ValuesNode, description: &str) -> J {
+fn block<'a>(node: &'a ValuesNode, description: &'a str) -> S<'a> {
     let mut s = match node {
         ValuesNode::Leaf(v) => infer(v),
-        ValuesNode::Map(m) => closed(m.iter().map(|(k, c, v)| (k.clone(), block(v, c))).collect()),
-        ValuesNode::Open(J::Object(_)) => json!({"type": "object"}),
-        ValuesNode::Open(_) => json!({}),
-        ValuesNode::Typed(_, schema) => schema.clone(),
+        ValuesNode::Map(m) => closed(S::Obj(m.iter().map(|(k, c, v)| (k.as_str(), block(v, c))).collect())),
+        ValuesNode::Open(J::Object(_)) => of_type("object"),
+        ValuesNode::Open(_) => S::Obj(Vec::new()),
+        ValuesNode::Typed(_, J::Object(schema)) => S::Obj(schema.iter().map(|(k, v)| (k.as_str(), S::Json(v))).collect()),
+        // Indexing a `null` makes it an object; any other non-object cannot take a description.
+        ValuesNode::Typed(_, J::Null) if !description.is_empty() => S::Obj(Vec::new()),
+        ValuesNode::Typed(_, schema) => S::Json(schema),
     };
     if !description.is_empty() {
-        s["description"] = J::String(description.to_string());
+        set(&mut s, "description", text(description));
     }
     s
 }
 
 /// One parameter: its type (none for a `null` default, which accepts anything) and, when
 /// OpenShift would refuse an empty value, a minimum length.
-fn parameter(p: &ParamValue) -> J {
+fn parameter(p: &ParamValue) -> S<'_> {
     let mut s = match p.ty {
-        ParamType::Any => json!({}),
-        ParamType::NumberOrString => json!({"type": ["string", "number"]}),
-        ty => json!({"type": ty.as_str()}),
+        ParamType::Any => S::Obj(Vec::new()),
+        ParamType::NumberOrString => S::Obj(vec![("type", S::Arr(vec![text("string"), text("number")]))]),
+        ty => of_type(ty.as_str()),
     };
     if p.param.required && p.generator.is_none() && p.ty == ParamType::String {
-        s["minLength"] = J::from(1);
+        set(&mut s, "minLength", S::Int(1));
     }
-    let mut description = p.param.description.as_ref().or(p.param.display_name.as_ref()).cloned().unwrap_or_default();
+    let mut description: Cow<'_, str> = Cow::Borrowed(p.param.description.as_ref().or(p.param.display_name.as_ref()).map_or("", |d| d.as_str()));
     // Fixed at conversion (it names objects): any other value would break what derives from it.
     if let (false, Some(d)) = (p.pinned.is_empty(), &p.default) {
-        s["const"] = d.clone();
+        set(&mut s, "const", S::Json(d));
         let note = format!("Fixed at conversion ({}): convert the template again to change it.", p.pinned.join(", "));
-        description = match description.trim_end() {
+        description = Cow::Owned(match description.trim_end() {
             "" => note,
             d if d.ends_with(['.', '!', '?']) => format!("{d} {note}"),
             d => format!("{d}. {note}"),
-        };
+        });
     }
     if !description.is_empty() {
-        s["description"] = J::String(description);
+        set(&mut s, "description", S::Text(description));
     }
     s
 }
 
 pub fn values_schema(model: &Model) -> String {
-    let params: Map<String, J> = model.parameters.iter().map(|p| (p.param.name.clone(), parameter(p))).collect();
+    let params = S::Obj(model.parameters.iter().map(|p| (p.param.name.as_str(), parameter(p))).collect());
     // Every parameter must be present: values.yaml holds each default, so only a missing
     // required value, or a `null` from the user (Helm then drops the key), is refused — with
     // the names of all such parameters in one message.
-    let required: Vec<J> = model.parameters.iter().map(|p| J::String(p.param.name.clone())).collect();
-    let mut block_of_parameters = json!({
-        "type": "object",
-        "description": "Template parameters under their original names.",
-        "additionalProperties": false,
-        "properties": params,
-    });
+    let required: Vec<S> = model.parameters.iter().map(|p| text(&p.param.name)).collect();
+    let mut block_of_parameters = S::Obj(vec![
+        ("additionalProperties", S::Bool(false)),
+        ("description", text("Template parameters under their original names.")),
+        ("properties", params),
+        ("type", text("object")),
+    ]);
     if !required.is_empty() {
-        block_of_parameters["required"] = J::Array(required);
+        set(&mut block_of_parameters, "required", S::Arr(required));
     }
-    let mut props = Map::new();
-    props.insert("parameters".into(), block_of_parameters);
+    let mut props = vec![("parameters", block_of_parameters)];
     for b in &model.values {
-        props.insert(b.key.clone(), block(&b.value, &b.comment));
+        props.push((b.key.as_str(), block(&b.value, &b.comment)));
     }
-    let schema = json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": format!("Values of the {} chart (generated by clowd2helm)", model.chart_name),
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["parameters"],
-        "properties": props,
-    });
-    let mut s = serde_json::to_string_pretty(&schema).expect("schema serializes");
+    let schema = S::Obj(vec![
+        ("$schema", text("http://json-schema.org/draft-07/schema#")),
+        ("additionalProperties", S::Bool(false)),
+        ("properties", S::Obj(props)),
+        ("required", S::Arr(vec![text("parameters")])),
+        ("title", S::Text(Cow::Owned(format!("Values of the {} chart (generated by clowd2helm)", model.chart_name)))),
+        ("type", text("object")),
+    ]);
+    let mut s = crate::json_writer::to_string(&schema).expect("schema serializes");
     s.push('\n');
     s
 }
@@ -120,28 +175,46 @@ pub fn values_schema(model: &Model) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The schema as a `Value`, to look into.
+    fn j(s: S) -> J {
+        serde_json::to_value(&s).unwrap()
+    }
 
     #[test]
     fn maps_are_closed_unless_declared_open() {
-        let strict = block(&ValuesNode::map(vec![("bundled", "", ValuesNode::leaf(json!({"enabled": true})))]), "");
+        let node = ValuesNode::map(vec![("bundled", "", ValuesNode::leaf(json!({"enabled": true})))]);
+        let strict = j(block(&node, ""));
         assert_eq!(strict["additionalProperties"], json!(false));
         assert_eq!(strict["properties"]["bundled"]["additionalProperties"], json!(false), "objects inside a leaf are closed too");
-        let open = block(&ValuesNode::open(json!({})), "user env");
-        assert_eq!(open, json!({"type": "object", "description": "user env"}));
+        let node = ValuesNode::open(json!({}));
+        assert_eq!(j(block(&node, "user env")), json!({"type": "object", "description": "user env"}));
     }
 
     #[test]
     fn quantities_accept_numbers() {
-        assert_eq!(infer(&json!("300m"))["type"], json!(["string", "number"]));
-        assert_eq!(infer(&json!("0.5Gi"))["type"], json!(["string", "number"]));
-        assert_eq!(infer(&json!("5432"))["type"], json!("string"), "a number-looking string without a unit stays a string");
-        assert_eq!(infer(&json!("15s"))["type"], json!("string"));
+        let infer = |v: J| j(infer(&v));
+        assert_eq!(infer(json!("300m"))["type"], json!(["string", "number"]));
+        assert_eq!(infer(json!("0.5Gi"))["type"], json!(["string", "number"]));
+        assert_eq!(infer(json!("5432"))["type"], json!("string"), "a number-looking string without a unit stays a string");
+        assert_eq!(infer(json!("15s"))["type"], json!("string"));
     }
 
     #[test]
     fn list_items_are_described_when_they_agree() {
-        assert_eq!(infer(&json!([{"name": "a"}, {"name": "b"}]))["items"]["properties"]["name"], json!({"type": "string"}));
-        assert!(infer(&json!([1, "a"])).get("items").is_none());
-        assert!(infer(&json!([])).get("items").is_none());
+        let infer = |v: J| j(infer(&v));
+        assert_eq!(infer(json!([{"name": "a"}, {"name": "b"}]))["items"]["properties"]["name"], json!({"type": "string"}));
+        assert!(infer(json!([1, "a"])).get("items").is_none());
+        assert!(infer(json!([])).get("items").is_none());
+    }
+
+    #[test]
+    fn a_typed_schema_takes_the_description() {
+        let node = ValuesNode::typed(json!(1), json!({"type": "integer", "minimum": 0}));
+        assert_eq!(j(block(&node, "replicas")), json!({"type": "integer", "minimum": 0, "description": "replicas"}));
+        let node = ValuesNode::typed(json!(1), J::Null);
+        assert_eq!(j(block(&node, "")), J::Null);
+        assert_eq!(j(block(&node, "d")), json!({"description": "d"}));
     }
 }

@@ -6,6 +6,7 @@ use crate::source::yaml;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub const BUILTIN: &[(&str, &str)] = &[
     ("koku", include_str!("../../mappings/profiles/koku.yaml")),
@@ -163,10 +164,17 @@ fn load_named(name: &str) -> Result<Option<Profile>, InputError> {
             return Profile::parse(&file.display().to_string(), &text).map(Some);
         }
     }
-    match BUILTIN.iter().find(|(n, _)| *n == name) {
-        Some((n, text)) => Profile::parse(&format!("built-in profile {n}"), text).map(Some),
+    match BUILTIN.iter().position(|(n, _)| *n == name) {
+        Some(i) => builtin(i).map(Some),
         None => Ok(None),
     }
+}
+
+/// A built-in profile, parsed once per process: selection runs for every ClowdApp and reads
+/// every profile, and the built-in texts never change.
+fn builtin(i: usize) -> Result<Profile, InputError> {
+    static PARSED: OnceLock<Vec<Result<Profile, InputError>>> = OnceLock::new();
+    PARSED.get_or_init(|| BUILTIN.iter().map(|(n, text)| Profile::parse(&format!("built-in profile {n}"), text)).collect())[i].clone()
 }
 
 /// All profiles that can be auto-selected: files in the profile folder, then built-ins not

@@ -43,7 +43,7 @@ impl Eval {
     /// The default at a dotted values path (`autoscaling.keda.enabled`).
     pub fn value(&self, path: &str) -> Option<&J> {
         let mut cur = &self.values;
-        for seg in crate::model::value::path_segments(path) {
+        for seg in crate::model::value::path_segments_iter(path) {
             cur = cur.as_object()?.get(seg)?;
         }
         Some(cur)

@@ -17,21 +17,29 @@ pub enum Part {
 
 /// Split a values path into segments: `a.b.[x.y]` → `a`, `b`, `x.y` (brackets keep dots).
 pub fn path_segments(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    path_segments_iter(path).collect()
+}
+
+/// The segments of [`path_segments`], without collecting them.
+pub fn path_segments_iter(path: &str) -> impl Iterator<Item = &str> + Clone {
     let mut rest = path;
-    while !rest.is_empty() {
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
         if let Some(r) = rest.strip_prefix('[') {
             let end = r.find(']').unwrap_or(r.len());
-            out.push(&r[..end]);
+            let seg = &r[..end];
             rest = r.get(end + 1..).unwrap_or("");
             rest = rest.strip_prefix('.').unwrap_or(rest);
+            Some(seg)
         } else {
             let end = rest.find('.').unwrap_or(rest.len());
-            out.push(&rest[..end]);
+            let seg = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or("");
+            Some(seg)
         }
-    }
-    out
+    })
 }
 
 /// The path segment for a key that may contain dots.

@@ -25,7 +25,7 @@ pub fn generate(model: &Model, chart_version: &str, mut options: BTreeMap<String
         let patched = o.apply_to_values(model)?;
         let values_model = patched.as_ref().unwrap_or(model);
         // Same paths as the unpatched chart: the reports generated above stay as they are.
-        files.extend(chart::build_with(values_model, chart_version, &templates, &chart::values::values_yaml(values_model)));
+        files.extend(chart::build_with(values_model, chart_version, templates, chart::values::values_yaml(values_model)));
     }
     options.insert("chart-version".into(), chart_version.to_string());
     let input = InputInfo { file: model.input_file.clone(), sha256: model.input_sha256.clone() };

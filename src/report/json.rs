@@ -21,8 +21,9 @@ pub fn render(model: &Model) -> String {
     render_report(&Report::build(model, &Categories::builtin()))
 }
 
+/// The text of [`to_value`] pretty-printed, written without building the `Value`.
 pub fn render_report(r: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(&to_value(r)).expect("the report serializes");
+    let mut s = crate::json_writer::to_string(r).expect("the report serializes");
     s.push('\n');
     s
 }

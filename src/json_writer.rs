@@ -1,0 +1,556 @@
+//! Pretty JSON with every object's keys sorted, written straight from a `Serialize` type: the
+//! text `serde_json::to_string_pretty(&serde_json::to_value(x))` gives, without building the
+//! `Value` tree in between (for the gap report that tree was megabytes of small allocations).
+//!
+//! Objects are written in the order the type gives its fields; an object whose keys are not
+//! already sorted is reordered in the buffer when it ends (a later duplicate key wins, as in a
+//! `Value` map). Indentation depends only on depth, so moving an entry never changes its text.
+
+use serde::ser::{self, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+/// `value` as pretty JSON (two-space indent) with sorted object keys, and no final newline.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let mut w = Writer { out: Vec::with_capacity(64 * 1024), depth: 0 };
+    value.serialize(&mut w)?;
+    // Only whole strings, escaped by serde_json, and ASCII punctuation are written.
+    String::from_utf8(w.out).map_err(|e| Error(e.to_string()))
+}
+
+struct Writer {
+    out: Vec<u8>,
+    depth: usize,
+}
+
+impl Writer {
+    fn newline(&mut self) {
+        self.out.push(b'\n');
+        self.out.resize(self.out.len() + 2 * self.depth, b' ');
+    }
+
+    fn string(&mut self, s: &str) {
+        serde_json::to_writer(&mut self.out, s).expect("writing to memory");
+    }
+
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.depth += 1;
+    }
+
+    fn close(&mut self, bracket: u8, any: bool) {
+        self.depth -= 1;
+        if any {
+            self.newline();
+        }
+        self.out.push(bracket);
+    }
+
+    fn object(&mut self) -> Object<'_> {
+        self.open(b'{');
+        let start = self.out.len();
+        Object { w: self, start, entries: Vec::new(), sorted: true }
+    }
+
+    fn array(&mut self) -> Array<'_> {
+        self.open(b'[');
+        Array { w: self, any: false }
+    }
+
+    /// `{"variant": ` of an enum variant with data; the caller writes the data and closes.
+    fn variant(&mut self, variant: &str) {
+        self.open(b'{');
+        self.newline();
+        self.string(variant);
+        self.out.extend_from_slice(b": ");
+    }
+}
+
+pub struct Array<'a> {
+    w: &'a mut Writer,
+    any: bool,
+}
+
+impl<'a> Array<'a> {
+    fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        if self.any {
+            self.w.out.push(b',');
+        }
+        self.any = true;
+        self.w.newline();
+        v.serialize(&mut *self.w)
+    }
+
+    fn end(self) -> &'a mut Writer {
+        self.w.close(b']', self.any);
+        self.w
+    }
+}
+
+/// One entry of an object being written: its key, and where `"key": value` lies in the buffer.
+struct Entry {
+    key: Cow<'static, str>,
+    from: usize,
+    to: usize,
+}
+
+pub struct Object<'a> {
+    w: &'a mut Writer,
+    /// Where the entries begin (after `{`).
+    start: usize,
+    entries: Vec<Entry>,
+    sorted: bool,
+}
+
+impl<'a> Object<'a> {
+    fn key(&mut self, key: Cow<'static, str>) {
+        if !self.entries.is_empty() {
+            self.w.out.push(b',');
+        }
+        self.w.newline();
+        if self.entries.last().is_some_and(|e| e.key >= key) {
+            self.sorted = false;
+        }
+        let from = self.w.out.len();
+        self.w.string(&key);
+        self.w.out.extend_from_slice(b": ");
+        self.entries.push(Entry { key, from, to: from });
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        v.serialize(&mut *self.w)?;
+        let to = self.w.out.len();
+        if let Some(e) = self.entries.last_mut() {
+            e.to = to;
+        }
+        Ok(())
+    }
+
+    fn end(mut self) -> &'a mut Writer {
+        if !self.sorted {
+            self.reorder();
+        }
+        let any = !self.entries.is_empty();
+        self.w.close(b'}', any);
+        self.w
+    }
+
+    /// Rewrites the entries in key order, keeping the last of equal keys.
+    fn reorder(&mut self) {
+        let text = self.w.out.split_off(self.start);
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        // Stable: among equal keys the last written comes last, and is the one kept.
+        order.sort_by(|a, b| self.entries[*a].key.cmp(&self.entries[*b].key));
+        let mut kept: Vec<usize> = Vec::with_capacity(order.len());
+        for i in order {
+            match kept.last_mut() {
+                Some(last) if self.entries[*last].key == self.entries[i].key => *last = i,
+                _ => kept.push(i),
+            }
+        }
+        for (n, i) in kept.iter().enumerate() {
+            if n > 0 {
+                self.w.out.push(b',');
+            }
+            self.w.newline();
+            let e = &self.entries[*i];
+            self.w.out.extend_from_slice(&text[e.from - self.start..e.to - self.start]);
+        }
+        self.entries.truncate(kept.len());
+    }
+}
+
+macro_rules! number {
+    ($($method:ident: $ty:ty),*) => {
+        $(fn $method(self, v: $ty) -> Result<()> {
+            serde_json::to_writer(&mut self.out, &v).expect("writing to memory");
+            Ok(())
+        })*
+    };
+}
+
+impl<'a> ser::Serializer for &'a mut Writer {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
+    type SerializeTupleVariant = Variant<Array<'a>>;
+    type SerializeMap = Object<'a>;
+    type SerializeStruct = Object<'a>;
+    type SerializeStructVariant = Variant<Object<'a>>;
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    number!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64, serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_u128: u128);
+
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        // A `Value` holds every float as f64.
+        self.serialize_f64(v as f64)
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        // Non-finite numbers are `null`, as in a `Value`.
+        serde_json::to_writer(&mut self.out, &v).expect("writing to memory");
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.string(v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.string(v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        let mut a = self.array();
+        for b in v {
+            a.item(b)?;
+        }
+        a.end();
+        Ok(())
+    }
+
+    fn serialize_none(self) -> Result<()> {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<()> {
+        v.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<()> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<()> {
+        v.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, variant: &'static str, v: &T) -> Result<()> {
+        self.variant(variant);
+        v.serialize(&mut *self)?;
+        self.close(b'}', true);
+        Ok(())
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Array<'a>> {
+        Ok(self.array())
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Array<'a>> {
+        Ok(self.array())
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Array<'a>> {
+        Ok(self.array())
+    }
+
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Variant<Array<'a>>> {
+        self.variant(variant);
+        Ok(Variant(self.array()))
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Object<'a>> {
+        Ok(self.object())
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a>> {
+        Ok(self.object())
+    }
+
+    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Variant<Object<'a>>> {
+        self.variant(variant);
+        Ok(Variant(self.object()))
+    }
+}
+
+/// A tuple or struct variant: `{"variant": [...]}` or `{"variant": {...}}`.
+pub struct Variant<T>(T);
+
+impl ser::SerializeSeq for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.item(v)
+    }
+    fn end(self) -> Result<()> {
+        Array::end(self);
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.item(v)
+    }
+    fn end(self) -> Result<()> {
+        Array::end(self);
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleStruct for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.item(v)
+    }
+    fn end(self) -> Result<()> {
+        Array::end(self);
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleVariant for Variant<Array<'_>> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.0.item(v)
+    }
+    fn end(self) -> Result<()> {
+        self.0.end().close(b'}', true);
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Object<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        let key = key.serialize(KeyText)?;
+        self.key(Cow::Owned(key));
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.value(v)
+    }
+    fn end(self) -> Result<()> {
+        Object::end(self);
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for Object<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<()> {
+        self.key(Cow::Borrowed(key));
+        self.value(v)
+    }
+    fn end(self) -> Result<()> {
+        Object::end(self);
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for Variant<Object<'_>> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<()> {
+        self.0.key(Cow::Borrowed(key));
+        self.0.value(v)
+    }
+    fn end(self) -> Result<()> {
+        self.0.end().close(b'}', true);
+        Ok(())
+    }
+}
+
+/// A map key as the text a `Value` map would hold: strings, characters and integers.
+struct KeyText;
+
+fn unsupported_key() -> Error {
+    Error("key must be a string".into())
+}
+
+macro_rules! int_key {
+    ($($method:ident: $ty:ty),*) => {
+        $(fn $method(self, v: $ty) -> Result<String> {
+            Ok(v.to_string())
+        })*
+    };
+}
+
+impl ser::Serializer for KeyText {
+    type Ok = String;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<String, Error>;
+    type SerializeTuple = ser::Impossible<String, Error>;
+    type SerializeTupleStruct = ser::Impossible<String, Error>;
+    type SerializeTupleVariant = ser::Impossible<String, Error>;
+    type SerializeMap = ser::Impossible<String, Error>;
+    type SerializeStruct = ser::Impossible<String, Error>;
+    type SerializeStructVariant = ser::Impossible<String, Error>;
+
+    int_key!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64, serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_u128: u128);
+
+    fn serialize_str(self, v: &str) -> Result<String> {
+        Ok(v.to_string())
+    }
+    fn serialize_char(self, v: char) -> Result<String> {
+        Ok(v.to_string())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String> {
+        Ok(variant.to_string())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<String> {
+        v.serialize(self)
+    }
+    fn serialize_bool(self, _: bool) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_f32(self, _: f32) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_f64(self, _: f64) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_none(self) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_unit(self) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<String> {
+        Err(unsupported_key())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(unsupported_key())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+        Err(unsupported_key())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
+        Err(unsupported_key())
+    }
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant> {
+        Err(unsupported_key())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(unsupported_key())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+        Err(unsupported_key())
+    }
+    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant> {
+        Err(unsupported_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use serde_json::json;
+    use std::collections::{BTreeMap, HashMap};
+
+    /// The text serde_json gives through a `Value`.
+    fn through_value<T: Serialize>(x: &T) -> String {
+        serde_json::to_string_pretty(&serde_json::to_value(x).unwrap()).unwrap()
+    }
+
+    #[derive(Serialize)]
+    enum Shape {
+        Unit,
+        New(u8),
+        Tuple(i32, String),
+        Struct { z: bool, a: Option<f64> },
+    }
+
+    #[derive(Serialize)]
+    struct Unsorted {
+        zeta: u64,
+        alpha: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<i8>,
+        empty_list: Vec<u8>,
+        empty_map: BTreeMap<String, u8>,
+        nested: Vec<Shape>,
+        floats: Vec<f64>,
+        ints: HashMap<u32, char>,
+        text: String,
+        unit: (),
+        value: serde_json::Value,
+    }
+
+    #[test]
+    fn same_text_as_through_a_value() {
+        let x = Unsorted {
+            zeta: u64::MAX,
+            alpha: "a \"quoted\" \\ line\nbreak \u{1} é \u{2028}",
+            skipped: None,
+            empty_list: vec![],
+            empty_map: BTreeMap::new(),
+            nested: vec![Shape::Unit, Shape::New(7), Shape::Tuple(-3, "t".into()), Shape::Struct { z: true, a: Some(1.5) }, Shape::Struct { z: false, a: None }],
+            floats: vec![0.1, 1.0, -2.5e-10, f64::NAN, 1e300],
+            ints: [(10, 'x'), (2, 'y'), (33, 'z')].into_iter().collect(),
+            text: String::new(),
+            unit: (),
+            value: json!({"b": [1, {"y": null, "x": {}}], "a": []}),
+        };
+        assert_eq!(super::to_string(&x).unwrap(), through_value(&x));
+        assert_eq!(super::to_string(&Vec::<u8>::new()).unwrap(), through_value(&Vec::<u8>::new()));
+        assert_eq!(super::to_string(&Shape::Unit).unwrap(), through_value(&Shape::Unit));
+    }
+
+    #[test]
+    fn a_later_duplicate_key_wins() {
+        struct Twice;
+        impl Serialize for Twice {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("b", &1)?;
+                m.serialize_entry("a", &2)?;
+                m.serialize_entry("b", &3)?;
+                m.end()
+            }
+        }
+        assert_eq!(super::to_string(&Twice).unwrap(), through_value(&Twice));
+    }
+}
