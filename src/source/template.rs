@@ -70,9 +70,7 @@ impl Input {
         let resolved = sym.render(&|n| self.parameter(n).and_then(|p| p.value.clone()).unwrap_or_default());
         Ok((resolved, pins))
     }
-}
 
-impl Input {
     /// `--param NAME=VALUE`: each value replaces the parameter's default (and its generator), as
     /// `oc process -p` does, so a name that comes from a parameter can be fixed at conversion
     /// time without editing the template. The value is not repeated in the finding: it may be
@@ -95,7 +93,7 @@ impl Input {
             let src = self.src(pos);
             self.findings
                 .add("parameter.given", Outcome::Translated, src, "values.yaml", format!("parameter `{name}` takes the value given with --param instead of the template's default (as `oc process -p` does); the chart's default is that value"))
-                .hint("convert, check and diff need the same --param to reproduce this chart; the chart's manifest records it");
+                .hint("the chart's manifest records it: check and verify use it; give the same --param when you convert again");
         }
         Ok(())
     }
