@@ -410,13 +410,7 @@ fn metadata_name(input: &Input, obj: &Node, kind: &str) -> Result<(Node, Pos), I
 
 fn read_app(input: &mut Input, obj: &Node) -> Result<ClowdApp, InputError> {
     let (name_node, pos) = metadata_name(input, obj, "ClowdApp")?;
-    let mut name = name_node.as_str().unwrap_or_default().to_string();
-    if references_parameter(&name, input) {
-        // `oc process` substitutes before Clowder sees the name; every name derives from it.
-        let (fixed, pins) = input.fixed_text(&name, pos, "ClowdApp name")?;
-        name = fixed;
-        input.pins.extend(pins);
-    }
+    let name = fixed_name(input, name_node.as_str().unwrap_or_default().to_string(), pos, "ClowdApp name")?;
     let md = obj.get("metadata").unwrap();
     let mut mdf = Fields::new(input, md, "ClowdApp metadata")?.pruned(OBJECT_META);
     mdf.get("name");
@@ -522,6 +516,17 @@ fn legacy_pods(input: &mut Input, pos: Pos, app: &str) -> Result<(), InputError>
     Ok(())
 }
 
+/// A name as `oc process` hands it to Clowder: written with parameters, it takes their values
+/// now (every object name derives from it), and those parameters are pinned.
+fn fixed_name(input: &mut Input, name: String, pos: Pos, what: &str) -> Result<String, InputError> {
+    if !references_parameter(&name, input) {
+        return Ok(name);
+    }
+    let (fixed, pins) = input.fixed_text(&name, pos, what)?;
+    input.pins.extend(pins);
+    Ok(fixed)
+}
+
 fn read_web(input: &mut Input, node: Option<&Node>) -> Result<WebService, InputError> {
     let Some(n) = node else { return Ok(WebService::default()) };
     let mut f = Fields::new(input, n, "a webServices entry")?.moved(WEB_MOVED);
@@ -546,13 +551,7 @@ fn read_deployment(input: &mut Input, d: &Node) -> Result<Deployment, InputError
         return Err(f.missing(input, d.pos, "deployment without a `name`".into(), "every entry of spec.deployments needs a name"));
     };
     let pos = d.get("name").map(|n| n.pos).unwrap_or(d.pos);
-    let name = if references_parameter(&name, input) {
-        let (fixed, pins) = input.fixed_text(&name, pos, "deployment name")?;
-        input.pins.extend(pins);
-        fixed
-    } else {
-        name
-    };
+    let name = fixed_name(input, name, pos, "deployment name")?;
     let replicas = f.scalar(input, "replicas")?.cloned();
     let min_replicas = f.scalar(input, "minReplicas")?.cloned();
     let web = f.scalar(input, "web")?.cloned();
@@ -796,13 +795,7 @@ fn read_cji(input: &mut Input, obj: &Node) -> Result<JobInvocation, InputError> 
     let mut f = Fields::new(input, spec, "ClowdJobInvocation spec")?;
     let app_name = f.string(input, "appName")?.ok_or_else(|| err(&input.file, spec.pos, "ClowdJobInvocation has no spec.appName").hint("name the ClowdApp whose jobs it runs"))?;
     let app_name_pos = spec.get("appName").map(|n| n.pos).unwrap_or(spec.pos);
-    let app_name = if references_parameter(&app_name, input) {
-        let (fixed, pins) = input.fixed_text(&app_name, app_name_pos, "ClowdJobInvocation appName")?;
-        input.pins.extend(pins);
-        fixed
-    } else {
-        app_name
-    };
+    let app_name = fixed_name(input, app_name, app_name_pos, "ClowdJobInvocation appName")?;
     let jobs = f.list(input, "jobs")?.to_vec();
     let disabled = f.scalar(input, "disabled")?.cloned();
     let run_on_not_ready = f.scalar(input, "runOnNotReady")?.cloned();
