@@ -20,7 +20,8 @@ pub fn path_segments(path: &str) -> Vec<&str> {
     path_segments_iter(path).collect()
 }
 
-/// The segments of [`path_segments`], without collecting them.
+/// The segments of [`path_segments`], without collecting them. Bytes are scanned (`.`, `[`, `]` are
+/// ASCII): `str::find(char)` cost more on these short paths, looked up 30,000 times for Koku.
 pub fn path_segments_iter(path: &str) -> impl Iterator<Item = &str> + Clone {
     let mut rest = path;
     std::iter::from_fn(move || {
@@ -28,13 +29,13 @@ pub fn path_segments_iter(path: &str) -> impl Iterator<Item = &str> + Clone {
             return None;
         }
         if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']').unwrap_or(r.len());
+            let end = r.bytes().position(|b| b == b']').unwrap_or(r.len());
             let seg = &r[..end];
             rest = r.get(end + 1..).unwrap_or("");
             rest = rest.strip_prefix('.').unwrap_or(rest);
             Some(seg)
         } else {
-            let end = rest.find('.').unwrap_or(rest.len());
+            let end = rest.bytes().position(|b| b == b'.').unwrap_or(rest.len());
             let seg = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or("");
             Some(seg)
