@@ -25,19 +25,7 @@ fn convert(template: &Path, args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (dir, chart)
 }
 
-fn verify(template: &Path, chart: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
-        .arg("verify")
-        .arg(template)
-        .arg(chart)
-        .arg("--helm")
-        .arg(tools::helm())
-        .arg("--kubernetes-validate")
-        .arg(tools::kubernetes_validate())
-        .args(args)
-        .output()
-        .unwrap()
-}
+use tools::verify;
 
 fn show(o: &Output) -> String {
     format!("exit {:?}\n--- stdout ---\n{}--- stderr ---\n{}", o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
@@ -119,7 +107,7 @@ fn koku_newest_at_defaults_lists_every_uncreated_reference_with_a_values_key() {
         })
         .collect();
     assert_eq!(listed, missing, "externals needed at defaults = references the release does not create");
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(closure_line(&out).ends_with(", 0 violated"), "{}", show(&out));
     // The decisions are in the report and in NOTES.txt.

@@ -441,12 +441,8 @@ fn the_values_are_documented_and_typed() {
 // --- verify -------------------------------------------------------------------------------
 
 fn verify(input: &Path, chart: &Path, values: Option<&Value>) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clowd2helm"));
-    cmd.arg("verify").arg(input).arg(chart).arg("--helm").arg(tools::helm()).arg("--kubernetes-validate").arg(tools::kubernetes_validate());
-    if let Some(v) = values {
-        cmd.arg("-f").arg(values_file(chart.parent().unwrap(), v));
-    }
-    let out = cmd.output().unwrap();
+    let args: Vec<PathBuf> = values.map(|v| vec![PathBuf::from("-f"), values_file(chart.parent().unwrap(), v)]).unwrap_or_default();
+    let out = tools::verify(input, chart, &args);
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 

@@ -120,17 +120,7 @@ fn every_realworld_fixture_converts_lints_renders_validates_and_verifies() {
             if let Err(e) = tools::validate_manifests(&manifests) {
                 failures.push(format!("{name}: {e}"));
             }
-            let verify = Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
-                .arg("verify")
-                .arg(input)
-                .arg(&chart)
-                .arg("--helm")
-                .arg(tools::helm())
-                .arg("--kubernetes-validate")
-                .arg(tools::kubernetes_validate())
-                .args(&args)
-                .output()
-                .unwrap();
+            let verify = tools::verify(input, &chart, &args);
             if !verify.status.success() {
                 failures.push(format!("{name}: verify exited {:?}:\n{}{}", verify.status.code(), String::from_utf8_lossy(&verify.stdout), String::from_utf8_lossy(&verify.stderr)));
             }

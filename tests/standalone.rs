@@ -149,14 +149,7 @@ fn koku_newest_installs_standalone_with_a_closed_release() {
     assert_eq!(env(main, "S3_ENDPOINT").and_then(|e| e["value"].as_str()), Some("http://koku-minio:9000"));
 
     // verify: parity where the layer does not choose otherwise, and a closed install.
-    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
-        .arg("verify")
-        .arg(&template)
-        .arg(&chart)
-        .args(["--helm", tools::helm().to_str().unwrap(), "--kubernetes-validate", tools::kubernetes_validate().to_str().unwrap(), "--closed"])
-        .args(&sa)
-        .output()
-        .unwrap();
+    let out = tools::verify(&template, &chart, &[&["--closed".to_string()][..], &sa[..]].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.lines().any(|l| l.starts_with("install closure: ") && l.contains(", 0 external, 0 violated")), "{stdout}");
@@ -166,14 +159,7 @@ fn koku_newest_installs_standalone_with_a_closed_release() {
 fn every_upstream_version_has_a_closed_standalone_install() {
     for template in upstream::koku_all("every_upstream_version_has_a_closed_standalone_install") {
         let (_dir, chart) = convert(&template);
-        let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
-            .arg("verify")
-            .arg(&template)
-            .arg(&chart)
-            .args(["--helm", tools::helm().to_str().unwrap(), "--kubernetes-validate", tools::kubernetes_validate().to_str().unwrap(), "--closed"])
-            .args(standalone(&chart))
-            .output()
-            .unwrap();
+        let out = tools::verify(&template, &chart, &[&["--closed".to_string()][..], &standalone(&chart)[..]].concat());
         assert_eq!(out.status.code(), Some(0), "{}: {}", template.display(), String::from_utf8_lossy(&out.stdout));
     }
 }
@@ -189,14 +175,7 @@ fn the_koku_like_fixture_installs_standalone_with_a_closed_release() {
     sa.extend(["--set".to_string(), "persistentVolumeClaims.koku-listener-data.create=true".to_string()]);
     let text = render_text(&chart, &args(&sa)).unwrap();
     tools::validate_manifests(&text).expect("kubernetes-validate --strict");
-    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
-        .arg("verify")
-        .arg(&template)
-        .arg(&chart)
-        .args(["--helm", tools::helm().to_str().unwrap(), "--kubernetes-validate", tools::kubernetes_validate().to_str().unwrap(), "--closed"])
-        .args(&sa)
-        .output()
-        .unwrap();
+    let out = tools::verify(&template, &chart, &[&["--closed".to_string()][..], &sa[..]].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     // The migration job is a pre-install hook in the standalone install, a post-install one at

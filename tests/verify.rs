@@ -28,20 +28,7 @@ fn convert(template: &Path) -> (tempfile::TempDir, PathBuf) {
     (dir, chart)
 }
 
-/// `clowd2helm verify TEMPLATE CHART --helm .. --kubernetes-validate .. ARGS`.
-fn verify(template: &Path, chart: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
-        .arg("verify")
-        .arg(template)
-        .arg(chart)
-        .arg("--helm")
-        .arg(tools::helm())
-        .arg("--kubernetes-validate")
-        .arg(tools::kubernetes_validate())
-        .args(args)
-        .output()
-        .unwrap()
-}
+use tools::verify;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -74,7 +61,7 @@ fn assert_verified(template: &Path) {
 /// Verifies with exit 0, every compared field equal, and at least `min_fields` compared.
 fn assert_verified_min(template: &Path, min_fields: usize) {
     let (_dir, chart) = convert(template);
-    let out = verify(template, &chart, &[]);
+    let out = verify(template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let (equal, compared) = fidelity(&out);
     assert_eq!(equal, compared, "{}", show(&out));
@@ -117,7 +104,7 @@ fn a_default_changed_by_hand_in_values_yaml_is_named() {
     let Some(template) = upstream::koku_latest("a_default_changed_by_hand_in_values_yaml_is_named") else { return };
     let (_dir, chart) = convert(&template);
     edit(&chart, "values.yaml", "\n  IMAGE_TAG: latest\n", "\n  IMAGE_TAG: hand-edited\n");
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let (equal, compared) = fidelity(&out);
     assert!(equal < compared);
@@ -135,7 +122,7 @@ fn a_replicas_default_changed_by_hand_is_named_and_the_same_set_on_both_sides_ag
     let Some(template) = upstream::koku_latest("a_replicas_default_changed_by_hand_is_named_and_the_same_set_on_both_sides_agrees") else { return };
     let (_dir, chart) = convert(&template);
     edit(&chart, "values.yaml", "\n  KOKU_READS_REPLICAS: 3\n", "\n  KOKU_READS_REPLICAS: 7\n");
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(stdout(&out).contains("Deployment/koku-api-reads spec.replicas: expected 3, rendered 7\n"), "{}", show(&out));
     // A user value reaches both helm and the template processing: then they agree again.
@@ -166,7 +153,7 @@ fn a_template_changed_by_hand_is_named() {
         "- name: TRINO_S3A_OR_S3\n          value: {{ (print $.Values.parameters.TRINO_S3A_OR_S3) | toJson }}",
         "- name: TRINO_S3A_OR_S3\n          value: s3n",
     );
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let text = stdout(&out);
     assert!(text.contains("Deployment/koku-clowder-listener spec.template.spec.containers[koku-clowder-listener].ports[metrics].containerPort: expected 9000, rendered 9001\n"), "{}", show(&out));
@@ -177,7 +164,7 @@ fn a_template_changed_by_hand_is_named() {
 fn every_construct_chart_verifies_with_and_without_keda() {
     let template = fixture("every-construct.yaml");
     let (_dir, chart) = convert(&template);
-    let off = verify(&template, &chart, &[]);
+    let off = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(off.status.code(), Some(0), "{}", show(&off));
     let on = verify(&template, &chart, &["--set", "autoscaling.keda.enabled=true", "--set", "autoscaling.keda.prometheusServerAddress=http://prometheus:9090"]);
     assert_eq!(on.status.code(), Some(0), "{}", show(&on));
@@ -192,7 +179,7 @@ fn a_cdappconfig_chart_verifies_with_the_options_convert_recorded() {
     let chart = dir.path().join("chart");
     let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm")).arg("convert").arg(&template).arg("-o").arg(&chart).args(["--config-mode", "cdappconfig"]).output().unwrap();
     assert!(out.status.success(), "{}", show(&out));
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(stdout(&out).contains("note: mapping options recorded by convert in the chart's manifest: config-mode cdappconfig\n"), "{}", show(&out));
     // The other mode expects CLOWDER_ENABLED=false where the chart keeps the template's value.
@@ -206,7 +193,7 @@ fn bad_input_exits_2_and_tool_failures_exit_3() {
     let template = fixture("minimal.yaml");
     let (dir, chart) = convert(&template);
 
-    let not_a_chart = verify(&template, dir.path(), &[]);
+    let not_a_chart = verify(&template, dir.path(), tools::NO_ARGS);
     assert_eq!(not_a_chart.status.code(), Some(2), "{}", show(&not_a_chart));
     assert!(String::from_utf8_lossy(&not_a_chart.stderr).contains("Chart.yaml is missing"), "{}", show(&not_a_chart));
 
@@ -225,7 +212,7 @@ fn bad_input_exits_2_and_tool_failures_exit_3() {
 
     // helm itself failing (here on a chart template that is broken) is a tool failure.
     fs::write(chart.join("templates/broken.yaml"), "{{ include \"no-such-template\" . }}\n").unwrap();
-    let failed = verify(&template, &chart, &[]);
+    let failed = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(failed.status.code(), Some(3), "{}", show(&failed));
     assert!(String::from_utf8_lossy(&failed.stderr).contains("helm template failed"), "{}", show(&failed));
 }
@@ -250,7 +237,7 @@ fn a_number_for_a_string_parameter_is_explained_and_set_string_verifies() {
     edit(&chart, "values.yaml", "\n  IMAGE_TAG: \"1.4.2\"\n", "\n  IMAGE_TAG: \"9.9.9\"\n");
     let out = verify(&template, &chart, &["--set-string", "parameters.IMAGE_TAG=1234567"]);
     assert_eq!(out.status.code(), Some(0), "the --set-string value wins over values.yaml on both sides\n{}", show(&out));
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(stdout(&out).contains(":1.4.2\", rendered \"quay.io/example/shop:9.9.9\""), "{}", show(&out));
 }
@@ -258,7 +245,7 @@ fn a_number_for_a_string_parameter_is_explained_and_set_string_verifies() {
 #[test]
 fn the_wrong_template_is_named_as_such() {
     let (_dir, chart) = convert(&fixture("every-construct.yaml"));
-    let out = verify(&fixture("minimal.yaml"), &chart, &[]);
+    let out = verify(&fixture("minimal.yaml"), &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not match the chart") && err.contains("generated from") && err.contains("every-construct.yaml"), "{}", show(&out));
@@ -270,7 +257,7 @@ fn a_missing_object_is_a_difference() {
     let template = fixture("every-construct.yaml");
     let (_dir, chart) = convert(&template);
     fs::remove_file(chart.join("templates/deployment-worker.yaml")).unwrap();
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(stdout(&out).contains("Deployment/shop-worker (object): expected present, rendered (absent)\n"), "{}", show(&out));
     let (equal, compared) = fidelity(&out);
@@ -282,7 +269,7 @@ fn a_quoted_number_is_not_the_number() {
     let template = fixture("every-construct.yaml");
     let (_dir, chart) = convert(&template);
     edit(&chart, "templates/deployment-api.yaml", "replicas: {{ $.Values.parameters.API_REPLICAS | toJson }}", "replicas: {{ $.Values.parameters.API_REPLICAS | toString | quote }}");
-    let out = verify(&template, &chart, &[]);
+    let out = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(stdout(&out).contains("Deployment/shop-api spec.replicas: expected 2, rendered \"2\"\n"), "{}", show(&out));
 }
@@ -293,7 +280,7 @@ fn long_values_are_cut_with_a_note_and_full_shows_them_whole() {
     let (_dir, chart) = convert(&template);
     let long = "x".repeat(400);
     edit(&chart, "values.yaml", "\n  SHOP_MODE: retail\n", &format!("\n  SHOP_MODE: {long}\n"));
-    let cut = verify(&template, &chart, &[]);
+    let cut = verify(&template, &chart, tools::NO_ARGS);
     assert_eq!(cut.status.code(), Some(1), "{}", show(&cut));
     let text = stdout(&cut);
     assert!(!text.contains(&long) && text.contains("more characters)"), "{}", show(&cut));

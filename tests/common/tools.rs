@@ -46,6 +46,24 @@ pub fn kubernetes_validate() -> PathBuf {
     tools().kubernetes_validate.clone()
 }
 
+/// `verify` with nothing after the chart.
+pub const NO_ARGS: &[&str] = &[];
+
+/// `clowd2helm verify TEMPLATE CHART` judged with these tools, then `args` (values, `--closed`...).
+pub fn verify<S: AsRef<std::ffi::OsStr>>(template: &Path, chart: &Path, args: &[S]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
+        .arg("verify")
+        .arg(template)
+        .arg(chart)
+        .arg("--helm")
+        .arg(helm())
+        .arg("--kubernetes-validate")
+        .arg(kubernetes_validate())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// Absolute path of `.tools/bin/envoy` (the Envoy proxy), installing it if needed.
 pub fn envoy() -> PathBuf {
     tools().envoy.clone()
