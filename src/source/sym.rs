@@ -95,11 +95,16 @@ fn is_param_char(c: u8) -> bool {
 
 /// Split `s` into literal text and references to the declared parameters.
 pub fn parse(s: &str, declared: &BTreeSet<String>) -> Parsed {
-    if let Some(inner) = s.strip_prefix("${{").and_then(|r| r.strip_suffix("}}"))
-        && !inner.is_empty() && inner.bytes().all(is_param_char) && declared.contains(inner) {
-            return Parsed::Typed(inner.to_string());
-        }
-    Parsed::Str(parse_str(s, declared))
+    match typed_name(s, declared) {
+        Some(name) => Parsed::Typed(name.to_string()),
+        None => Parsed::Str(parse_str(s, declared)),
+    }
+}
+
+/// NAME when `s` is exactly `${{NAME}}` and NAME is declared.
+fn typed_name<'a>(s: &'a str, declared: &BTreeSet<String>) -> Option<&'a str> {
+    let inner = s.strip_prefix("${{")?.strip_suffix("}}")?;
+    (!inner.is_empty() && inner.bytes().all(is_param_char) && declared.contains(inner)).then_some(inner)
 }
 
 /// Only the `${NAME}` form (used where typed substitution does not apply).
@@ -143,9 +148,10 @@ pub fn undeclared_typed(s: &str, declared: &BTreeSet<String>) -> Option<String> 
 /// typed form `${{NAME}}`. Keys are never typed: OpenShift substitutes them as text.
 pub fn typed_refs(node: &Node, declared: &BTreeSet<String>, out: &mut BTreeSet<String>) {
     match &node.kind {
+        // Only the typed form counts, so the string is not split into pieces.
         Kind::Str(s) => {
-            if let Parsed::Typed(n) = parse(s, declared) {
-                out.insert(n);
+            if let Some(n) = typed_name(s, declared) && !out.contains(n) {
+                out.insert(n.to_string());
             }
         }
         Kind::Seq(items) => items.iter().for_each(|n| typed_refs(n, declared, out)),
