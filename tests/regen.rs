@@ -539,3 +539,43 @@ fn a_user_file_where_the_chart_writes_its_own_is_never_overwritten() {
         assert_eq!(tree(dir.path()), before, "{extra:?}: nothing written");
     }
 }
+
+/// A chart converted before the manifest named its file hash (every file by sha256) is still
+/// regenerated: its unchanged files are recognised as the tool's, a hand edit is still refused,
+/// and the new manifest hashes files with BLAKE3 and says so.
+#[test]
+fn a_chart_whose_manifest_hashed_files_with_sha256_regenerates_and_still_catches_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    let input = fixture("minimal");
+    ok(convert(&input, &chart, &[]));
+    let mut m = manifest(&chart);
+    assert_eq!(m["file_hash"], "blake3");
+    let files: Vec<String> = m["files"].as_object().unwrap().keys().cloned().collect();
+    for f in &files {
+        let bytes = std::fs::read(chart.join(f)).unwrap();
+        assert_eq!(m["files"][f], blake3::hash(&bytes).to_hex().as_str(), "{f}: the recorded hash is its BLAKE3");
+    }
+    // The manifest as the previous version wrote it.
+    m.as_object_mut().unwrap().remove("file_hash");
+    for f in &files {
+        m["files"][f] = Value::String(sha256_hex(&std::fs::read(chart.join(f)).unwrap()));
+    }
+    let old_manifest = format!("{}\n", serde_json::to_string_pretty(&m).unwrap());
+    std::fs::write(chart.join(".clowd2helm/manifest.json"), &old_manifest).unwrap();
+
+    ok(convert(&input, &chart, &[]));
+    assert_eq!(manifest(&chart)["file_hash"], "blake3", "the rewritten manifest uses BLAKE3");
+
+    // Old manifest again, and one generated file edited by hand: refused, nothing written.
+    std::fs::write(chart.join(".clowd2helm/manifest.json"), &old_manifest).unwrap();
+    let edited = files.iter().find(|f| f.starts_with("templates/") && f.ends_with(".yaml")).expect("a template");
+    let mut text = std::fs::read_to_string(chart.join(edited)).unwrap();
+    text.push_str("# tuned by hand\n");
+    std::fs::write(chart.join(edited), &text).unwrap();
+    let before = tree(dir.path());
+    let out = convert(&input, &chart, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains(edited.as_str()), "{}", stderr(&out));
+    assert_eq!(tree(dir.path()), before, "nothing was written");
+}
