@@ -310,6 +310,37 @@ fn two_conversions_of_the_same_input_are_byte_identical() {
     }
 }
 
+/// The chart itself does not depend on where the input was or how its path was spelled: the
+/// same template converted by absolute path, and by a relative path from another folder, gives
+/// the same Chart.yaml, values files and templates, and none of them holds an absolute path.
+/// (The reports name the input relative to the working folder; the manifest keeps the path as
+/// given, to find the input again.)
+#[test]
+fn the_chart_does_not_carry_the_inputs_folder() {
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = scratch.path().join("somewhere").join("deep");
+    fs::create_dir_all(&folder).unwrap();
+    fs::copy(fixture("minimal"), folder.join("minimal.yaml")).unwrap();
+    let absolute = convert_ok(&folder.join("minimal.yaml"), &scratch.path().join("a"));
+    let relative = scratch.path().join("b").join("chart");
+    let out = Command::new(env!("CARGO_BIN_EXE_clowd2helm"))
+        .current_dir(scratch.path().join("somewhere"))
+        .args(["convert", "deep/minimal.yaml", "-o"])
+        .arg(&relative)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (a, b) = (tree(&absolute), tree(&relative));
+    let chart_files = |t: &BTreeMap<String, Vec<u8>>| -> Vec<String> { t.keys().filter(|k| !k.starts_with(".clowd2helm/") && !k.contains("gap-report") && !k.contains("GAP_REPORT")).cloned().collect() };
+    assert_eq!(chart_files(&a), chart_files(&b));
+    let root = scratch.path().to_string_lossy().into_owned();
+    for f in chart_files(&a) {
+        assert!(a[&f] == b[&f], "{f} differs with the input's path");
+        assert!(!text(&a[&f]).contains(&root), "{f} holds the absolute path of the input's folder");
+    }
+    assert!(text(&a["Chart.yaml"]).contains("from minimal.yaml"), "{}", text(&a["Chart.yaml"]));
+}
+
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()

@@ -153,6 +153,15 @@ pub struct Model {
     pub notes: Vec<String>,
 }
 
+impl Model {
+    /// The input's file name, as the chart's own files name it: a chart is published and
+    /// installed elsewhere, where the folder it was converted in means nothing (and an absolute
+    /// path would spell out the converting machine's layout).
+    pub fn input_name(&self) -> &str {
+        std::path::Path::new(&self.input_file).file_name().and_then(|n| n.to_str()).unwrap_or(&self.input_file)
+    }
+}
+
 /// A service Clowder provided at run time (database, Kafka, ...), now the chart's or the operator's.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InfraNeed {
