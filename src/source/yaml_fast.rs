@@ -7,16 +7,22 @@
 //! in not building each scalar character by character (plain scalars on one line, most of a
 //! template, are borrowed from the input) and in having no token queue between scanner and parser.
 //!
-//! The subset (docs/decisions.md, "Fast path"): ASCII text without tabs, carriage returns or other
-//! control characters, ending with a line break; block mappings with plain or quoted keys on one
-//! line, block sequences (also "indentless" ones under a key), plain scalars (also folded over
-//! several lines), quoted scalars on one line, literal and folded block scalars without an
-//! explicit indentation indicator, the empty flow collections `{}` and `[]`, comments, and the
-//! document markers `---` and `...` on lines of their own. Anchors, aliases, tags, directives,
-//! complex keys (`?`), other flow collections and everything erroneous are declined.
+//! The subset (docs/decisions.md, "Fast path"): text without tabs, carriage returns, byte order
+//! marks or other control characters, ending with a line break; block mappings with plain or
+//! quoted keys on one line, block sequences (also "indentless" ones under a key), plain scalars
+//! (also folded over several lines), quoted scalars on one line, literal and folded block scalars
+//! without an explicit indentation indicator, flow collections that close on the line they open,
+//! comments, and the document markers `---` and `...` on lines of their own. Anchors, aliases,
+//! tags, directives, complex keys (`?`) and everything erroneous are declined.
+//!
+//! Positions are bytes internally; a marker is converted to saphyr's character counts only when
+//! the text is not ASCII. The structure mirrors saphyr's tokens: after each node the cursor is
+//! at the next token, and that token's column decides whether a collection goes on or ends (and
+//! an ending collection's span is that position, as saphyr's `BlockEnd` token's is).
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// The input is outside the subset (or doubtful): parse it with saphyr-parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +51,7 @@ pub fn events<'a>(text: &'a str, sink: impl FnMut(Event<'a>, Span)) -> Result<()
     if !ascii && text.contains('\u{feff}') {
         return Err(Decline);
     }
-    let mut p = Producer { text, b, ascii, pos: 0, line: 1, line_start: 0, wide_before_line: 0, depth: 0, implicit_start: false, sink };
+    let mut p = Producer { text, b, ascii, pos: 0, line: 1, line_start: 0, wide_before_line: 0, wide_on_line: Cell::new((0, 0)), depth: 0, implicit_start: false, sink };
     p.stream()
 }
 
@@ -71,6 +77,9 @@ struct Producer<'a, F> {
     line_start: usize,
     /// UTF-8 continuation bytes before `line_start` (byte index minus character index).
     wide_before_line: usize,
+    /// Continuation bytes counted on the current line so far: up to which byte, and how many.
+    /// The cursor only moves forward, so each line is counted once however many markers it has.
+    wide_on_line: Cell<(usize, usize)>,
     depth: usize,
     /// The next event starts an implicit document: `DocumentStart(false)` goes first, with the
     /// same span (saphyr takes it from the node's first token, which is also the node's span).
@@ -136,12 +145,20 @@ impl<'a, F: FnMut(Event<'a>, Span)> Producer<'a, F> {
         if self.ascii {
             return Marker::new(self.pos, self.line, self.col());
         }
-        let wide = continuation_bytes(&self.b[self.line_start..self.pos]);
+        let wide = self.wide_so_far();
         Marker::new(self.pos - self.wide_before_line - wide, self.line, self.col() - wide)
+    }
+    /// Continuation bytes between the line's start and the cursor.
+    fn wide_so_far(&self) -> usize {
+        let (upto, n) = self.wide_on_line.get();
+        let (upto, n) = if upto < self.line_start || upto > self.pos { (self.line_start, 0) } else { (upto, n) };
+        let n = n + continuation_bytes(&self.b[upto..self.pos]);
+        self.wide_on_line.set((self.pos, n));
+        n
     }
     fn newline(&mut self) {
         if !self.ascii {
-            self.wide_before_line += continuation_bytes(&self.b[self.line_start..self.pos]);
+            self.wide_before_line += self.wide_so_far();
         }
         self.pos += 1;
         self.line += 1;
