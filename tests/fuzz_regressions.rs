@@ -10,6 +10,11 @@
 //! Both modes of configuration are exercised. A failure names the case and writes its input to a
 //! temporary file so it can be added to `fixtures/fuzz-regressions/`.
 
+#[path = "common/upstream.rs"]
+mod upstream;
+#[path = "common/yaml_fast.rs"]
+mod yaml_fast;
+
 use clowd2helm::mapping::{ConfigMode, Options};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -19,6 +24,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const REGRESSIONS: &str = "fixtures/fuzz-regressions";
 const SEED: u64 = 0x00c1_0dd2_4e1b_0006;
 const CASES: usize = 3000;
+/// Mutated inputs for the fast-YAML differential check (each parsed by both paths).
+const FAST_CASES: usize = 40_000;
 /// Mutated inputs are cut to this size so that the run stays short in a debug build.
 const MAX_LEN: usize = 64 * 1024;
 
@@ -260,4 +267,58 @@ fn mutated_issue_11_shapes_never_panic() {
     });
     assert!(converted >= 30, "only {converted} of 600 mutated inputs converted; the mutations are too destructive");
     assert!(failures.is_empty(), "{} mutated inputs panicked:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The YAML fast path (`src/source/yaml_fast.rs`) under the same mutations: on every mutated
+/// input it declines or yields exactly saphyr-parser's events and spans. This is what catches a
+/// scalar folded or a span placed differently. Each input is also checked with a final line break
+/// added (the fast path declines text without one), so that most mutations reach it.
+#[test]
+fn mutated_fixtures_fast_yaml_identical_or_declined() {
+    let root = Path::new(ROOT);
+    let yaml = |p: &Path| p.extension().is_some_and(|e| e == "yaml");
+    let mut seeds: Vec<(PathBuf, Vec<u8>)> = ["fixtures", "fixtures/realworld", "fixtures/bad", REGRESSIONS, "mappings", "mappings/profiles"]
+        .iter()
+        .flat_map(|d| files_in(&root.join(d), yaml))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .filter(|(_, b)| b.len() <= MAX_LEN)
+        .collect();
+    // A slice of Koku's upstream template, cut at a line break, when it is there.
+    if let Some(koku) = upstream::koku_latest("mutated_fixtures_fast_yaml_identical_or_declined") {
+        let bytes = std::fs::read(&koku).unwrap();
+        let cut = bytes[..MAX_LEN.min(bytes.len())].iter().rposition(|c| *c == b'\n').map_or(0, |i| i + 1);
+        seeds.push((koku, bytes[..cut].to_vec()));
+    }
+    // CLOWD2HELM_FAST_YAML_CASES and CLOWD2HELM_FAST_YAML_SEED make a longer or another run.
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let cases = env("CLOWD2HELM_FAST_YAML_CASES").map_or(FAST_CASES, |n| n as usize);
+    let mut rng = Rng(SEED ^ 0xfa57 ^ env("CLOWD2HELM_FAST_YAML_SEED").unwrap_or(0));
+    let (mut failures, mut taken, mut checked) = (Vec::new(), 0, 0);
+    for case in 0..cases {
+        let (path, seed) = &seeds[rng.below(seeds.len())];
+        let input = mutate(&mut rng, seed);
+        let text = String::from_utf8_lossy(&input).into_owned();
+        let mut variants = vec![text.clone()];
+        if !text.ends_with('\n') {
+            variants.push(format!("{text}\n"));
+        }
+        for v in &variants {
+            checked += 1;
+            match yaml_fast::check(v) {
+                Ok(true) => taken += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    let keep = std::env::temp_dir().join(format!("clowd2helm-fast-yaml-{case}.yaml"));
+                    std::fs::write(&keep, v).unwrap();
+                    failures.push(format!("case {case} (from {}): {e}\ninput saved to {}", path.display(), keep.display()));
+                }
+            }
+        }
+    }
+    eprintln!("fast YAML path: {taken} of {checked} mutated inputs taken and identical to saphyr-parser, the others declined");
+    assert!(failures.is_empty(), "{} mutated inputs differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(taken * 4 >= checked, "only {taken} of {checked} mutated inputs reached the fast path; the check proves little");
 }

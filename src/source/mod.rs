@@ -6,3 +6,4 @@ pub mod suggest;
 pub mod sym;
 pub mod template;
 pub mod yaml;
+pub mod yaml_fast;

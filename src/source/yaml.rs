@@ -219,7 +219,21 @@ enum Failure {
 }
 
 fn parse(file: &str, text: &str, duplicates: Duplicates, shifts: &Shifts) -> Result<Loaded, Failure> {
-    let mut builder = Builder { file, duplicates, shifts, stack: Vec::new(), docs: Vec::new(), notes: Vec::new(), anchors: HashMap::new(), nodes: 0, alias_bytes: 0, aliased: false, error: None };
+    let new_builder = || Builder { file, duplicates, shifts, stack: Vec::new(), docs: Vec::new(), notes: Vec::new(), anchors: HashMap::new(), nodes: 0, alias_bytes: 0, aliased: false, error: None };
+    let mut builder = new_builder();
+    // The fast path yields saphyr-parser's events for the block subset templates use, or
+    // declines (src/source/yaml_fast.rs). When it does not decline, saphyr would have read the
+    // whole stream without a scan error, so the builder sees the same events either way. The
+    // builder ignores events after its first error, as the loop below stops at it.
+    if shifts.0.is_empty() {
+        if super::yaml_fast::events(text, |ev, span| builder.on_event(ev, span)).is_ok() {
+            return match builder.error.take() {
+                Some(e) => Err(Failure::Input(e)),
+                None => Ok(Loaded { docs: builder.docs, notes: builder.notes }),
+            };
+        }
+        builder = new_builder();
+    }
     let mut parser = Parser::new_from_str(text);
     // Events are pulled one by one so that loading stops at the first problem (an alias bomb is
     // refused as soon as its budget is spent, not after the whole stream was expanded).
