@@ -8,8 +8,8 @@ use serde::Serialize;
 /// A workload's web services.
 #[derive(Debug, Clone, Serialize)]
 pub struct Web {
-    pub public: bool,
     pub private: bool,
+    pub public: bool,
     pub service: Option<String>,
 }
 

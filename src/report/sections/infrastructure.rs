@@ -13,9 +13,9 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Infrastructure {
-    pub needs: Vec<Infra>,
     /// Objects clowd2helm adds at defaults (bundled infrastructure, generated config), `Kind/name`.
     pub bundled_objects: Vec<String>,
+    pub needs: Vec<Infra>,
 }
 
 /// Each need as the mapping recorded it, with `used_by` narrowed to the workloads that really
