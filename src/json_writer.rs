@@ -35,7 +35,7 @@ type Result<T> = std::result::Result<T, Error>;
 pub fn to_string<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<String> {
     let mut w = Writer::new(capacity);
     value.serialize(&mut w)?;
-    // Only whole strings, escaped by serde_json, and ASCII punctuation are written.
+    // Only whole strings, escaped at ASCII bytes, numbers and punctuation are written.
     String::from_utf8(w.out).map_err(|e| Error(e.to_string()))
 }
 
@@ -71,7 +71,7 @@ impl Writer {
     }
 
     fn string(&mut self, s: &str) {
-        serde_json::to_writer(&mut self.out, s).expect("writing to memory");
+        string(&mut self.out, s);
     }
 
     fn open(&mut self, bracket: u8) {
@@ -110,6 +110,58 @@ impl Writer {
         match key {
             Key::Static(k) => k,
             Key::Map(from, to) => &self.keys[from..to],
+        }
+    }
+}
+
+/// `s` quoted and escaped as serde_json does: `"`, backslash and control characters, nothing else.
+fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Nearly all text needs no escape: checked eight bytes at a time, then copied whole.
+    let words = bytes.chunks_exact(8);
+    let clean = words.remainder().iter().all(|&b| !escaped(b)) && words.into_iter().all(|w| !any_escaped(u64::from_le_bytes(w.try_into().expect("eight bytes"))));
+    if clean {
+        out.extend_from_slice(bytes);
+    } else {
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if escaped(b) {
+                out.extend_from_slice(&bytes[run..i]);
+                run = i + 1;
+                escape(out, b);
+            }
+        }
+        out.extend_from_slice(&bytes[run..]);
+    }
+    out.push(b'"');
+}
+
+fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Whether a byte of `word` is below 0x20, `"` or a backslash (exact: the has-a-zero-byte test).
+fn any_escaped(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    below(word, 0x20) | below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1) != 0
+}
+
+fn escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
         }
     }
 }
@@ -181,7 +233,7 @@ impl<'a> Object<'a> {
             Key::Static(k) => k,
             Key::Map(a, b) => &w.keys[a..b],
         };
-        serde_json::to_writer(&mut w.out, text).expect("writing to memory");
+        string(&mut w.out, text);
         w.out.extend_from_slice(b": ");
         w.entries.push(Entry { key, from, to: from });
     }
@@ -589,7 +641,7 @@ mod tests {
     fn same_text_as_through_a_value() {
         let x = Unsorted {
             zeta: u64::MAX,
-            alpha: "a \"quoted\" \\ line\nbreak \u{1} é \u{2028}",
+            alpha: "a \"quoted\" \\ line\nbreak \u{1} é \u{2028} \u{0}\u{8}\u{b}\u{c}\r\t\u{1f}\u{7f} 🦀 \"",
             skipped: None,
             empty_list: vec![],
             empty_map: BTreeMap::new(),
@@ -598,12 +650,26 @@ mod tests {
             ints: [(10, 'x'), (2, 'y'), (33, 'z')].into_iter().collect(),
             text: String::new(),
             unit: (),
-            value: json!({"b": [1, {"y": null, "x": {}}], "a": []}),
+            value: json!({"b": [1, {"y": null, "x": {}}], "a": [], "q\"uote\n\u{1}": 0}),
         };
         assert_eq!(super::to_string(&x, 0).unwrap(), through_value(&x));
         assert_eq!(super::to_string(&Vec::<u8>::new(), 0).unwrap(), through_value(&Vec::<u8>::new()));
         assert_eq!(super::to_string(&Shape::Unit, 0).unwrap(), through_value(&Shape::Unit));
         assert_eq!(super::unsorted_structs(&x).unwrap().into_iter().collect::<Vec<_>>(), ["Struct", "Unsorted"]);
+    }
+
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        for c in ['"', '\\', '\n', '\u{0}', '\u{1f}', ' ', '\u{7f}', 'é', '\u{2028}'] {
+            for at in 0..20 {
+                let s = format!("{}{c}{}", "a".repeat(at), "b".repeat(19 - at));
+                for text in [&s[..], &s[..at + c.len_utf8()]] {
+                    let mut out = Vec::new();
+                    super::string(&mut out, text);
+                    assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(text).unwrap());
+                }
+            }
+        }
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub fn render(model: &Model) -> String {
 
 /// The text of [`to_value`] pretty-printed, written without building the `Value`.
 pub fn render_report(r: &Report) -> String {
-    let mut s = crate::json_writer::to_string(r, 64 * 1024).expect("the report serializes");
+    // Koku's is 600 KB: reserving once instead of growing from 64 KiB saves four copies, and
+    // address space never written costs nothing.
+    let mut s = crate::json_writer::to_string(r, 1 << 20).expect("the report serializes");
     s.push('\n');
     s
 }
