@@ -95,8 +95,11 @@ pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> (Vec<ConfigOb
     for f in facts {
         let w = f.w;
         for c in w.pod.containers.iter().chain(&w.pod.init_containers) {
-            for e in c.env.iter().filter(|e| rendered(ev, e)) {
+            for e in &c.env {
                 let EnvValue::From(v) = &e.value else { continue };
+                if !rendered(ev, e) {
+                    continue;
+                }
                 for (field, kind) in [("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")] {
                     let Some(r) = v.get(field) else { continue };
                     let Some(n) = r.get("name") else { continue };
