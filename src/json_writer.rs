@@ -5,9 +5,10 @@
 //! Objects are written in the order the type gives its fields; an object whose keys are not
 //! already sorted is reordered in the buffer when it ends (a later duplicate key wins, as in a
 //! `Value` map). Indentation depends only on depth, so moving an entry never changes its text.
+//! Keys sort as `str` does (byte order), so a struct whose fields are declared in that order
+//! costs no reordering; [`unsorted_structs`] lists those that are not.
 
 use serde::ser::{self, Serialize};
-use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Debug)]
@@ -30,26 +31,47 @@ impl ser::Error for Error {
 type Result<T> = std::result::Result<T, Error>;
 
 /// `value` as pretty JSON (two-space indent) with sorted object keys, and no final newline.
-pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let mut w = Writer { out: Vec::with_capacity(64 * 1024), depth: 0 };
+/// `capacity` is the expected length: reserving it once avoids growing (and copying) the buffer.
+pub fn to_string<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<String> {
+    let mut w = Writer::new(capacity);
     value.serialize(&mut w)?;
-    // Only whole strings, escaped by serde_json, and ASCII punctuation are written.
+    // Only whole strings, escaped at ASCII bytes, numbers and punctuation are written.
     String::from_utf8(w.out).map_err(|e| Error(e.to_string()))
+}
+
+/// The names of the structs (and struct variants) in `value` whose fields are not declared in
+/// key order, so that writing them costs a reordering; for tests.
+pub fn unsorted_structs<T: Serialize + ?Sized>(value: &T) -> Result<std::collections::BTreeSet<&'static str>> {
+    let mut w = Writer::new(0);
+    value.serialize(&mut w)?;
+    Ok(w.unsorted_structs.into_iter().collect())
 }
 
 struct Writer {
     out: Vec<u8>,
     depth: usize,
+    /// The entries of every object being written, outermost first: each object owns those from
+    /// its `base` on (one vector for all, rather than one per object).
+    entries: Vec<Entry>,
+    /// The text of map keys of the objects being written (struct keys are `'static`).
+    keys: String,
+    /// Reused by `Object::reorder`.
+    scratch: Vec<u8>,
+    order: Vec<usize>,
+    unsorted_structs: Vec<&'static str>,
 }
 
 impl Writer {
+    fn new(capacity: usize) -> Writer {
+        Writer { out: Vec::with_capacity(capacity), depth: 0, entries: Vec::new(), keys: String::new(), scratch: Vec::new(), order: Vec::new(), unsorted_structs: Vec::new() }
+    }
+
     fn newline(&mut self) {
-        self.out.push(b'\n');
-        self.out.resize(self.out.len() + 2 * self.depth, b' ');
+        newline(&mut self.out, self.depth);
     }
 
     fn string(&mut self, s: &str) {
-        serde_json::to_writer(&mut self.out, s).expect("writing to memory");
+        string(&mut self.out, s);
     }
 
     fn open(&mut self, bracket: u8) {
@@ -65,10 +87,10 @@ impl Writer {
         self.out.push(bracket);
     }
 
-    fn object(&mut self) -> Object<'_> {
+    fn object(&mut self, name: Option<&'static str>) -> Object<'_> {
         self.open(b'{');
-        let start = self.out.len();
-        Object { w: self, start, entries: Vec::new(), sorted: true }
+        let (start, base, keys) = (self.out.len(), self.entries.len(), self.keys.len());
+        Object { w: self, start, base, keys, sorted: true, name }
     }
 
     fn array(&mut self) -> Array<'_> {
@@ -83,6 +105,70 @@ impl Writer {
         self.string(variant);
         self.out.extend_from_slice(b": ");
     }
+
+    fn key_text(&self, key: Key) -> &str {
+        match key {
+            Key::Static(k) => k,
+            Key::Map(from, to) => &self.keys[from..to],
+        }
+    }
+}
+
+/// `s` quoted and escaped as serde_json does: `"`, backslash and control characters, nothing else.
+fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Nearly all text needs no escape: checked eight bytes at a time, then copied whole.
+    let words = bytes.chunks_exact(8);
+    let clean = words.remainder().iter().all(|&b| !escaped(b)) && words.into_iter().all(|w| !any_escaped(u64::from_le_bytes(w.try_into().expect("eight bytes"))));
+    if clean {
+        out.extend_from_slice(bytes);
+    } else {
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if escaped(b) {
+                out.extend_from_slice(&bytes[run..i]);
+                run = i + 1;
+                escape(out, b);
+            }
+        }
+        out.extend_from_slice(&bytes[run..]);
+    }
+    out.push(b'"');
+}
+
+fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Whether a byte of `word` is below 0x20, `"` or a backslash (exact: the has-a-zero-byte test).
+fn any_escaped(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    below(word, 0x20) | below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1) != 0
+}
+
+fn escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        }
+    }
+}
+
+fn newline(out: &mut Vec<u8>, depth: usize) {
+    out.push(b'\n');
+    out.resize(out.len() + 2 * depth, b' ');
 }
 
 pub struct Array<'a> {
@@ -106,40 +192,57 @@ impl<'a> Array<'a> {
     }
 }
 
+/// An object key: a struct field's name, or a map key's text in `Writer::keys`.
+#[derive(Clone, Copy)]
+enum Key {
+    Static(&'static str),
+    Map(usize, usize),
+}
+
 /// One entry of an object being written: its key, and where `"key": value` lies in the buffer.
 struct Entry {
-    key: Cow<'static, str>,
+    key: Key,
     from: usize,
     to: usize,
 }
 
 pub struct Object<'a> {
     w: &'a mut Writer,
-    /// Where the entries begin (after `{`).
+    /// Where the entries' text begins (after `{`).
     start: usize,
-    entries: Vec<Entry>,
+    /// Where this object's entries begin in `Writer::entries`, and its keys in `Writer::keys`.
+    base: usize,
+    keys: usize,
     sorted: bool,
+    /// The struct's name; `None` for a map.
+    name: Option<&'static str>,
 }
 
 impl<'a> Object<'a> {
-    fn key(&mut self, key: Cow<'static, str>) {
-        if !self.entries.is_empty() {
-            self.w.out.push(b',');
+    fn key(&mut self, key: Key) {
+        let w = &mut *self.w;
+        if w.entries.len() > self.base {
+            w.out.push(b',');
+            if self.sorted && w.key_text(w.entries[w.entries.len() - 1].key) >= w.key_text(key) {
+                self.sorted = false;
+            }
         }
-        self.w.newline();
-        if self.entries.last().is_some_and(|e| e.key >= key) {
-            self.sorted = false;
-        }
-        let from = self.w.out.len();
-        self.w.string(&key);
-        self.w.out.extend_from_slice(b": ");
-        self.entries.push(Entry { key, from, to: from });
+        newline(&mut w.out, w.depth);
+        let from = w.out.len();
+        let text = match key {
+            Key::Static(k) => k,
+            Key::Map(a, b) => &w.keys[a..b],
+        };
+        string(&mut w.out, text);
+        w.out.extend_from_slice(b": ");
+        w.entries.push(Entry { key, from, to: from });
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
         v.serialize(&mut *self.w)?;
+        // Inner objects have dropped their entries: this object's last is the last one.
         let to = self.w.out.len();
-        if let Some(e) = self.entries.last_mut() {
+        if let Some(e) = self.w.entries.last_mut() {
             e.to = to;
         }
         Ok(())
@@ -148,34 +251,43 @@ impl<'a> Object<'a> {
     fn end(mut self) -> &'a mut Writer {
         if !self.sorted {
             self.reorder();
+            self.w.unsorted_structs.extend(self.name);
         }
-        let any = !self.entries.is_empty();
+        let any = self.w.entries.len() > self.base;
+        self.w.entries.truncate(self.base);
+        self.w.keys.truncate(self.keys);
         self.w.close(b'}', any);
         self.w
     }
 
     /// Rewrites the entries in key order, keeping the last of equal keys.
     fn reorder(&mut self) {
-        let text = self.w.out.split_off(self.start);
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        let w = &mut *self.w;
+        let mut text = std::mem::take(&mut w.scratch);
+        let mut order = std::mem::take(&mut w.order);
+        text.clear();
+        text.extend_from_slice(&w.out[self.start..]);
+        w.out.truncate(self.start);
+        let entries = &w.entries[self.base..];
+        order.clear();
+        order.extend(0..entries.len());
         // Stable: among equal keys the last written comes last, and is the one kept.
-        order.sort_by(|a, b| self.entries[*a].key.cmp(&self.entries[*b].key));
-        let mut kept: Vec<usize> = Vec::with_capacity(order.len());
-        for i in order {
-            match kept.last_mut() {
-                Some(last) if self.entries[*last].key == self.entries[i].key => *last = i,
-                _ => kept.push(i),
+        order.sort_by(|a, b| w.key_text(entries[*a].key).cmp(w.key_text(entries[*b].key)));
+        let mut any = false;
+        for (n, i) in order.iter().enumerate() {
+            let e = &entries[*i];
+            if order.get(n + 1).is_some_and(|next| w.key_text(entries[*next].key) == w.key_text(e.key)) {
+                continue;
             }
-        }
-        for (n, i) in kept.iter().enumerate() {
-            if n > 0 {
-                self.w.out.push(b',');
+            if any {
+                w.out.push(b',');
             }
-            self.w.newline();
-            let e = &self.entries[*i];
-            self.w.out.extend_from_slice(&text[e.from - self.start..e.to - self.start]);
+            any = true;
+            newline(&mut w.out, w.depth);
+            w.out.extend_from_slice(&text[e.from - self.start..e.to - self.start]);
         }
-        self.entries.truncate(kept.len());
+        w.scratch = text;
+        w.order = order;
     }
 }
 
@@ -286,16 +398,16 @@ impl<'a> ser::Serializer for &'a mut Writer {
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Object<'a>> {
-        Ok(self.object())
+        Ok(self.object(None))
     }
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a>> {
-        Ok(self.object())
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Object<'a>> {
+        Ok(self.object(Some(name)))
     }
 
     fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Variant<Object<'a>>> {
         self.variant(variant);
-        Ok(Variant(self.object()))
+        Ok(Variant(self.object(Some(variant))))
     }
 }
 
@@ -354,8 +466,9 @@ impl ser::SerializeMap for Object<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
-        let key = key.serialize(KeyText)?;
-        self.key(Cow::Owned(key));
+        let from = self.w.keys.len();
+        key.serialize(KeyText(&mut self.w.keys))?;
+        self.key(Key::Map(from, self.w.keys.len()));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
@@ -371,7 +484,7 @@ impl ser::SerializeStruct for Object<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<()> {
-        self.key(Cow::Borrowed(key));
+        self.key(Key::Static(key));
         self.value(v)
     }
     fn end(self) -> Result<()> {
@@ -384,7 +497,7 @@ impl ser::SerializeStructVariant for Variant<Object<'_>> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<()> {
-        self.0.key(Cow::Borrowed(key));
+        self.0.key(Key::Static(key));
         self.0.value(v)
     }
     fn end(self) -> Result<()> {
@@ -393,8 +506,9 @@ impl ser::SerializeStructVariant for Variant<Object<'_>> {
     }
 }
 
-/// A map key as the text a `Value` map would hold: strings, characters and integers.
-struct KeyText;
+/// A map key as the text a `Value` map would hold (strings, characters and integers), appended
+/// to the writer's keys.
+struct KeyText<'a>(&'a mut String);
 
 fn unsupported_key() -> Error {
     Error("key must be a string".into())
@@ -402,62 +516,67 @@ fn unsupported_key() -> Error {
 
 macro_rules! int_key {
     ($($method:ident: $ty:ty),*) => {
-        $(fn $method(self, v: $ty) -> Result<String> {
-            Ok(v.to_string())
+        $(fn $method(self, v: $ty) -> Result<()> {
+            use std::fmt::Write;
+            write!(self.0, "{v}").expect("writing to memory");
+            Ok(())
         })*
     };
 }
 
-impl ser::Serializer for KeyText {
-    type Ok = String;
+impl ser::Serializer for KeyText<'_> {
+    type Ok = ();
     type Error = Error;
-    type SerializeSeq = ser::Impossible<String, Error>;
-    type SerializeTuple = ser::Impossible<String, Error>;
-    type SerializeTupleStruct = ser::Impossible<String, Error>;
-    type SerializeTupleVariant = ser::Impossible<String, Error>;
-    type SerializeMap = ser::Impossible<String, Error>;
-    type SerializeStruct = ser::Impossible<String, Error>;
-    type SerializeStructVariant = ser::Impossible<String, Error>;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
 
     int_key!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64, serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_u128: u128);
 
-    fn serialize_str(self, v: &str) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.0.push_str(v);
+        Ok(())
     }
-    fn serialize_char(self, v: char) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.0.push(v);
+        Ok(())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String> {
-        Ok(variant.to_string())
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
+        self.0.push_str(variant);
+        Ok(())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<String> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<()> {
         v.serialize(self)
     }
-    fn serialize_bool(self, _: bool) -> Result<String> {
+    fn serialize_bool(self, _: bool) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_f32(self, _: f32) -> Result<String> {
+    fn serialize_f32(self, _: f32) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_f64(self, _: f64) -> Result<String> {
+    fn serialize_f64(self, _: f64) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_none(self) -> Result<String> {
+    fn serialize_none(self) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_unit(self) -> Result<String> {
+    fn serialize_unit(self) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
         Err(unsupported_key())
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<String> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<()> {
         Err(unsupported_key())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
@@ -522,7 +641,7 @@ mod tests {
     fn same_text_as_through_a_value() {
         let x = Unsorted {
             zeta: u64::MAX,
-            alpha: "a \"quoted\" \\ line\nbreak \u{1} é \u{2028}",
+            alpha: "a \"quoted\" \\ line\nbreak \u{1} é \u{2028} \u{0}\u{8}\u{b}\u{c}\r\t\u{1f}\u{7f} 🦀 \"",
             skipped: None,
             empty_list: vec![],
             empty_map: BTreeMap::new(),
@@ -531,11 +650,26 @@ mod tests {
             ints: [(10, 'x'), (2, 'y'), (33, 'z')].into_iter().collect(),
             text: String::new(),
             unit: (),
-            value: json!({"b": [1, {"y": null, "x": {}}], "a": []}),
+            value: json!({"b": [1, {"y": null, "x": {}}], "a": [], "q\"uote\n\u{1}": 0}),
         };
-        assert_eq!(super::to_string(&x).unwrap(), through_value(&x));
-        assert_eq!(super::to_string(&Vec::<u8>::new()).unwrap(), through_value(&Vec::<u8>::new()));
-        assert_eq!(super::to_string(&Shape::Unit).unwrap(), through_value(&Shape::Unit));
+        assert_eq!(super::to_string(&x, 0).unwrap(), through_value(&x));
+        assert_eq!(super::to_string(&Vec::<u8>::new(), 0).unwrap(), through_value(&Vec::<u8>::new()));
+        assert_eq!(super::to_string(&Shape::Unit, 0).unwrap(), through_value(&Shape::Unit));
+        assert_eq!(super::unsorted_structs(&x).unwrap().into_iter().collect::<Vec<_>>(), ["Struct", "Unsorted"]);
+    }
+
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        for c in ['"', '\\', '\n', '\u{0}', '\u{1f}', ' ', '\u{7f}', 'é', '\u{2028}'] {
+            for at in 0..20 {
+                let s = format!("{}{c}{}", "a".repeat(at), "b".repeat(19 - at));
+                for text in [&s[..], &s[..at + c.len_utf8()]] {
+                    let mut out = Vec::new();
+                    super::string(&mut out, text);
+                    assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(text).unwrap());
+                }
+            }
+        }
     }
 
     #[test]
@@ -551,6 +685,6 @@ mod tests {
                 m.end()
             }
         }
-        assert_eq!(super::to_string(&Twice).unwrap(), through_value(&Twice));
+        assert_eq!(super::to_string(&Twice, 16).unwrap(), through_value(&Twice));
     }
 }

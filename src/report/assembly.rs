@@ -22,27 +22,29 @@ use serde::Serialize;
 /// Version of the JSON report format (docs/gap-report.schema.json).
 pub const VERSION: &str = "3";
 
+/// The sections, in key order as every serialized struct here (see `report/mod.rs`); the
+/// Markdown shows them in its own order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub version: &'static str,
-    pub tool: Tool,
-    pub input: InputInfo,
     pub chart: ChartInfo,
-    pub summary: Summary,
-    pub components: Vec<Component>,
-    pub worker_queues: Vec<Queue>,
-    pub infrastructure: Infrastructure,
-    /// What pods need that the release does not create (install closure).
-    pub externals: Vec<ExternalRow>,
-    pub secrets: Vec<ConfigObject>,
-    pub config_maps: Vec<ConfigObject>,
-    pub parameters: Parameters,
-    pub env_categories: Vec<EnvCategoryReport>,
-    pub unserved_services: Vec<ServiceRef>,
-    pub external_services: Vec<ServiceRef>,
-    pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    pub components: Vec<Component>,
+    pub config_maps: Vec<ConfigObject>,
+    pub env_categories: Vec<EnvCategoryReport>,
+    pub external_services: Vec<ServiceRef>,
+    /// What pods need that the release does not create (install closure).
+    pub externals: Vec<ExternalRow>,
+    pub findings: Vec<Finding>,
+    pub infrastructure: Infrastructure,
+    pub input: InputInfo,
+    pub parameters: Parameters,
+    pub secrets: Vec<ConfigObject>,
+    pub summary: Summary,
+    pub tool: Tool,
+    pub unserved_services: Vec<ServiceRef>,
+    pub version: &'static str,
+    pub worker_queues: Vec<Queue>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,16 +55,16 @@ pub struct Tool {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InputInfo {
+    pub apps: Vec<String>,
     /// The input's path as reports show it (never absolute, see `report/paths.rs`).
     pub file: String,
     pub sha256: String,
-    pub apps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartInfo {
-    pub name: String,
     pub app_version: Option<String>,
+    pub name: String,
 }
 
 impl Report {

@@ -136,11 +136,11 @@ impl Categories {
     /// The component category of a workload.
     pub fn component_category(&self, t: &Traits) -> String {
         let tokens: Vec<String> = t.name.to_ascii_lowercase().split(['-', '_', '.']).map(str::to_string).collect();
-        let image = t.image.to_ascii_lowercase();
+        let image = image_repo(&t.image.to_ascii_lowercase());
         let command = t.command.to_ascii_lowercase();
         for r in &self.components {
             let ok = (r.kinds.is_empty() || r.kinds.iter().any(|k| k.eq_ignore_ascii_case(t.kind)))
-                && (r.images.is_empty() || r.images.iter().any(|i| image_repo(&image).contains(i.as_str())))
+                && (r.images.is_empty() || r.images.iter().any(|i| image.contains(i.as_str())))
                 && (r.commands.is_empty() || r.commands.iter().any(|c| command.contains(c.as_str())))
                 && (r.names.is_empty() || r.names.iter().any(|n| tokens.iter().any(|t| t == n)))
                 && r.queues.is_none_or(|q| q == t.has_queues)

@@ -8,8 +8,8 @@ use serde::Serialize;
 /// A workload's web services.
 #[derive(Debug, Clone, Serialize)]
 pub struct Web {
-    pub public: bool,
     pub private: bool,
+    pub public: bool,
     pub service: Option<String>,
 }
 
@@ -77,7 +77,8 @@ pub fn rendered(ev: &Eval, e: &EnvVar) -> bool {
 
 /// The last rendered literal value of env var `name` in a container.
 pub fn env_value(ev: &Eval, c: &Container, name: &str) -> Option<String> {
-    c.env.iter().rev().filter(|e| rendered(ev, e)).find(|e| e.name == name).and_then(|e| match &e.value {
+    // The name first: the condition is the costly test.
+    c.env.iter().rev().find(|e| e.name == name && rendered(ev, e)).and_then(|e| match &e.value {
         EnvValue::Value(v) => ev.string(v),
         EnvValue::From(_) => None,
     })

@@ -5,7 +5,9 @@ use crate::model::SourceRef;
 
 /// Table cells: no pipes or newlines.
 pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(s.len());
+    push_cell(&mut out, s, false);
+    out
 }
 
 /// Inline code in a table cell (backticks inside are replaced, pipes escaped).
@@ -13,7 +15,29 @@ pub fn code(s: &str) -> String {
     if s.is_empty() {
         return String::new();
     }
-    format!("`{}`", cell(&s.replace('`', "'")))
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('`');
+    push_cell(&mut out, s, true);
+    out.push('`');
+    out
+}
+
+/// `s` with pipes escaped, line breaks as spaces and, in code, backticks as `'`: one pass,
+/// copying the runs between those characters.
+fn push_cell(out: &mut String, s: &str, in_code: bool) {
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let with = match b {
+            b'|' => "\\|",
+            b'\n' | b'\r' => " ",
+            b'`' if in_code => "'",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(with);
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
 }
 
 /// At most `max` characters, with `…` when cut.
@@ -64,5 +88,17 @@ pub fn table(o: &mut String, summary: &str, rows: usize, table: &str) {
     } else {
         o.push_str(table);
         o.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_and_code_escape_as_the_replacements_did() {
+        for s in ["", "plain", "a|b", "x\ny\r\nz", "`tick` | é\n|", "||``\r"] {
+            assert_eq!(super::cell(s), s.replace('|', "\\|").replace(['\n', '\r'], " "));
+            let code = if s.is_empty() { String::new() } else { format!("`{}`", s.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " ")) };
+            assert_eq!(super::code(s), code);
+        }
     }
 }

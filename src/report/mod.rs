@@ -6,6 +6,11 @@
 //! summary, which reads the whole report) → `assembly` (the report, one field per section) →
 //! `compare` and `sections` (one module per section) → `facts`, `resources`, `md`, `paths`,
 //! `categories` (shared readings and helpers) → `model`.
+//!
+//! Every struct the JSON serializes declares its fields in key order (the byte order of their
+//! JSON names), not in reading order: `json_writer` then writes each object as it comes instead
+//! of reordering its text (`json::tests` names a struct that breaks this; the output would
+//! still be right, only slower).
 
 pub mod assembly;
 pub mod categories;

@@ -8,10 +8,10 @@ use serde::Serialize;
 /// CPU and memory, as numbers and as readable text.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Res {
-    pub cpu_millicores: u64,
-    pub memory_bytes: u64,
     pub cpu: String,
+    pub cpu_millicores: u64,
     pub memory: String,
+    pub memory_bytes: u64,
 }
 
 impl Res {

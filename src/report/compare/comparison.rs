@@ -14,111 +14,111 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartSource {
-    pub name: String,
     /// The chart folder as reports show paths (never absolute).
     pub dir: Option<String>,
+    pub name: String,
     pub release: String,
-    pub values_files: Vec<String>,
-    pub set: Vec<String>,
     pub render: RenderInfo,
+    pub set: Vec<String>,
+    pub values_files: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
-    pub clowdapp: usize,
-    pub chart: usize,
-    pub matched: usize,
-    pub replaced: usize,
-    pub missing: usize,
     pub accepted: usize,
+    pub chart: usize,
     pub chart_only: usize,
+    pub clowdapp: usize,
+    pub matched: usize,
+    pub missing: usize,
+    pub replaced: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MatrixRow {
-    pub category: String,
-    pub title: String,
-    pub clowdapp: usize,
-    pub chart: usize,
-    pub matched: usize,
-    pub replaced: usize,
-    pub missing: usize,
     pub accepted: usize,
-    pub clowdapp_names: Vec<String>,
+    pub category: String,
+    pub chart: usize,
     pub chart_names: Vec<String>,
+    pub clowdapp: usize,
+    pub clowdapp_names: Vec<String>,
+    pub matched: usize,
+    pub missing: usize,
+    pub replaced: usize,
+    pub title: String,
 }
 
 /// The best workload an unmatched component was not paired with, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
-    pub workload: String,
-    pub score: i32,
     pub evidence: Vec<Evidence>,
     pub rejected_because: String,
+    pub score: i32,
+    pub workload: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ComponentMatch {
-    /// Object name at the chart's defaults.
-    pub name: String,
-    /// As written in the ClowdApp.
-    pub component: String,
-    pub kind: String,
-    pub category: String,
-    /// `matched`, `replaced` (the same role served by different software), `missing`, `accepted`.
-    pub status: &'static str,
-    /// Chart workloads that serve it (several when they share its queues).
-    pub matched_with: Vec<String>,
-    /// `evidence` or `override` (`--match`).
-    pub matched_by: Option<&'static str>,
-    /// `high`, `medium` or `low`, from the evidence score.
-    pub confidence: Option<&'static str>,
-    pub score: Option<i32>,
-    pub evidence: Vec<Evidence>,
-    pub replaced_reason: Option<String>,
     pub accepted_reason: Option<String>,
+    pub category: String,
     /// For an unmatched component: the nearest workload and why it is not a match.
     pub closest: Option<Candidate>,
+    /// As written in the ClowdApp.
+    pub component: String,
+    /// `high`, `medium` or `low`, from the evidence score.
+    pub confidence: Option<&'static str>,
+    pub differences: Vec<Difference>,
+    pub env_only_in_chart: Vec<String>,
+    pub env_only_in_clowdapp: Vec<String>,
+    pub evidence: Vec<Evidence>,
     /// Templates of the chart that would render it but are switched off with these values.
     pub gated_templates: Vec<String>,
-    pub replicas: Option<i64>,
+    pub kind: String,
+    /// `evidence` or `override` (`--match`).
+    pub matched_by: Option<&'static str>,
+    /// Chart workloads that serve it (several when they share its queues).
+    pub matched_with: Vec<String>,
+    /// Object name at the chart's defaults.
+    pub name: String,
     pub queues: Vec<String>,
-    pub differences: Vec<Difference>,
-    pub env_only_in_clowdapp: Vec<String>,
-    pub env_only_in_chart: Vec<String>,
+    pub replaced_reason: Option<String>,
+    pub replicas: Option<i64>,
+    pub score: Option<i32>,
     pub source: SourceRef,
+    /// `matched`, `replaced` (the same role served by different software), `missing`, `accepted`.
+    pub status: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartWorkloadInfo {
-    pub name: String,
-    pub kind: String,
     pub category: String,
     pub image: String,
-    pub role: String,
+    pub kind: String,
+    pub name: String,
     pub queues: Vec<String>,
-    pub template: Option<String>,
+    pub role: String,
     /// The ClowdApp need it provides (`database`, `dependency: rbac`), if any.
     pub serves: Option<String>,
+    pub template: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     pub chart: ChartSource,
+    pub chart_only: Vec<ChartWorkloadInfo>,
+    pub components: Vec<ComponentMatch>,
+    pub decisions: Option<DecisionsInfo>,
+    pub env_unset: Vec<EnvGap>,
+    pub infrastructure: Vec<ProviderStatus>,
+    pub matrix: Vec<MatrixRow>,
+    pub missing_config_maps: Vec<MissingObject>,
+    pub missing_secrets: Vec<MissingObject>,
+    pub queues: Vec<QueueCoverage>,
     /// What the tolerant reading of the rendered chart accepted or skipped.
     pub reading: Vec<ReadingNote>,
-    pub totals: Totals,
-    pub matrix: Vec<MatrixRow>,
-    pub components: Vec<ComponentMatch>,
-    pub chart_only: Vec<ChartWorkloadInfo>,
-    pub queues: Vec<QueueCoverage>,
-    pub env_unset: Vec<EnvGap>,
-    pub missing_secrets: Vec<MissingObject>,
-    pub missing_config_maps: Vec<MissingObject>,
-    pub infrastructure: Vec<ProviderStatus>,
-    pub decisions: Option<DecisionsInfo>,
     /// The few gaps most likely to break the app, most severe first.
     pub risks: Vec<String>,
+    pub totals: Totals,
 }
 
 pub fn matrix(cats: &Categories, components: &[ComponentMatch], scan: &ChartScan, infra: &[ProviderStatus]) -> Vec<MatrixRow> {

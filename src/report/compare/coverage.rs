@@ -14,17 +14,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueCoverage {
-    pub name: String,
+    pub accepted_reason: Option<String>,
+    pub chart_consumers: Vec<String>,
     /// ClowdApp components consuming it (`-Q`).
     pub consumed_by: Vec<String>,
     /// ClowdApp components that only list it (`WORKER_QUEUES` without `-Q`: a scheduler that
     /// routes tasks there).
     pub listed_by: Vec<String>,
-    pub chart_consumers: Vec<String>,
+    pub name: String,
     /// `consumed`, `unconsumed`, `accepted`, or `chart-only` (the chart consumes a queue the
     /// ClowdApp does not name).
     pub status: &'static str,
-    pub accepted_reason: Option<String>,
 }
 
 pub fn queues(ours: &[Queue], scan: &ChartScan) -> Vec<QueueCoverage> {
@@ -46,15 +46,15 @@ pub fn queues(ours: &[Queue], scan: &ChartScan) -> Vec<QueueCoverage> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvGap {
+    /// Unset, but covered by a decision: `NAME: reason`.
+    pub accepted: Vec<String>,
     pub category: String,
+    /// How many of the category's variables the chart does set.
+    pub set: usize,
     pub title: String,
     /// Env vars the ClowdApp's containers set (the app reads them) that no chart workload
     /// serving a component sets.
     pub unset: Vec<String>,
-    /// Unset, but covered by a decision: `NAME: reason`.
-    pub accepted: Vec<String>,
-    /// How many of the category's variables the chart does set.
-    pub set: usize,
 }
 
 /// `users`: chart workloads that serve a component (all workloads when none does).
@@ -72,21 +72,21 @@ pub fn env_gaps(envs: &[EnvCategoryReport], scan: &ChartScan, users: &[usize]) -
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MissingObject {
+    pub accepted_reason: Option<String>,
+    pub keys: Vec<String>,
     pub kind: String,
     pub name: String,
-    /// `chart` (a template object) or `cluster` (referenced; must exist before install).
-    pub provided_by: String,
-    pub optional: bool,
-    pub keys: Vec<String>,
-    pub used_by: Vec<String>,
     /// Of `used_by`, the components the chart serves: for them the object is a real gap.
     pub needed_by_covered: Vec<String>,
+    pub optional: bool,
+    /// `chart` (a template object) or `cluster` (referenced; must exist before install).
+    pub provided_by: String,
+    /// How the chart fills the same env vars (`DJANGO_SECRET_KEY` ← `secret x/secret-key`).
+    pub replaced_by: Vec<String>,
     /// `missing`, `replaced` (every env var that read it is filled from another Secret or
     /// ConfigMap of the chart) or `accepted`.
     pub status: &'static str,
-    /// How the chart fills the same env vars (`DJANGO_SECRET_KEY` ← `secret x/secret-key`).
-    pub replaced_by: Vec<String>,
-    pub accepted_reason: Option<String>,
+    pub used_by: Vec<String>,
 }
 
 /// Secrets or ConfigMaps of the ClowdApp that the chart neither creates nor references.
@@ -123,10 +123,10 @@ pub fn missing_objects(objs: &[ConfigObject], created: &BTreeSet<String>, refere
 /// A field a matched pair sets differently.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Difference {
+    pub chart: String,
+    pub clowdapp: String,
     /// `replicas`, `requests`, `limits`, `liveness`, `readiness`, `command`, `hook`, `queues`, `image`.
     pub field: &'static str,
-    pub clowdapp: String,
-    pub chart: String,
 }
 
 /// Probes of our side, as `scan::probe_text` writes the chart's.

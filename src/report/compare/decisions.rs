@@ -40,19 +40,19 @@ pub struct Decisions {
 /// A decision that covered nothing.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnusedDecision {
-    pub subject: &'static str,
-    pub pattern: String,
     pub line: usize,
     pub message: String,
+    pub pattern: String,
+    pub subject: &'static str,
 }
 
 /// What the decisions did, for the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecisionsInfo {
-    pub file: String,
-    pub decisions: usize,
     /// Gaps turned into `accepted`.
     pub accepted: usize,
+    pub decisions: usize,
+    pub file: String,
     pub unused: Vec<UnusedDecision>,
 }
 

@@ -22,10 +22,10 @@ pub const THRESHOLD: i32 = 5;
 /// One piece of evidence for (positive weight) or against (negative) a pairing.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evidence {
+    pub detail: String,
     /// `image`, `role`, `entry-point`, `unique-role`, `queues`, `name`, `label`, `env`, `http`,
     /// `hook`, `kind`, `override`.
     pub kind: &'static str,
-    pub detail: String,
     pub weight: i32,
 }
 

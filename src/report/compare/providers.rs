@@ -13,19 +13,19 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderStatus {
-    /// `database`, `inMemoryDb`, `kafka`, `objectStore`, `featureFlags`, `dependency`, `service`.
-    pub provider: String,
-    /// What the ClowdApp asks for (database name, topics, dependency app, `TRINO_HOST` → host).
-    pub detail: String,
+    pub accepted_reason: Option<String>,
     /// Component category of the providing workloads, for the matrix.
     pub category: String,
-    /// `bundled` (the chart runs it), `external` (the chart points outside), `missing`, or
-    /// `accepted` (missing, covered by a decision).
-    pub status: &'static str,
+    /// What the ClowdApp asks for (database name, topics, dependency app, `TRINO_HOST` → host).
+    pub detail: String,
     pub evidence: Vec<String>,
     /// Chart workloads and Services involved.
     pub found: Vec<String>,
-    pub accepted_reason: Option<String>,
+    /// `database`, `inMemoryDb`, `kafka`, `objectStore`, `featureFlags`, `dependency`, `service`.
+    pub provider: String,
+    /// `bundled` (the chart runs it), `external` (the chart points outside), `missing`, or
+    /// `accepted` (missing, covered by a decision).
+    pub status: &'static str,
 }
 
 /// Which component category provides a Clowder provider.

@@ -29,10 +29,10 @@ pub struct RenderRequest {
 /// How the manifests were obtained, for the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RenderInfo {
-    /// `helm` (rendered by `helm template`) or `file` (`--against-rendered`).
-    pub method: &'static str,
     /// The command, with report paths (`helm template REL DIR -f FILE --set K=V`).
     pub command: Option<String>,
+    /// `helm` (rendered by `helm template`) or `file` (`--against-rendered`).
+    pub method: &'static str,
     pub rendered_file: Option<String>,
 }
 
@@ -41,11 +41,11 @@ pub struct RenderInfo {
 pub struct ReadingNote {
     /// `duplicate-key` or `skipped-document`.
     pub kind: &'static str,
-    /// The template the document came from (`chart/templates/x.yaml`), when it says.
-    pub template: Option<String>,
     /// Line in the rendered output.
     pub line: usize,
     pub message: String,
+    /// The template the document came from (`chart/templates/x.yaml`), when it says.
+    pub template: Option<String>,
 }
 
 /// One document of the rendered stream.

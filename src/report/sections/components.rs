@@ -15,42 +15,42 @@ use std::fmt::Write;
 pub struct AutoscalerInfo {
     /// `keda` or `hpa`.
     pub kind: &'static str,
-    pub min: Option<i64>,
     pub max: Option<i64>,
-    pub min_from: String,
     pub max_from: String,
+    pub min: Option<i64>,
+    pub min_from: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Component {
-    /// Object name at the chart's defaults (`koku-api-reads`).
-    pub name: String,
+    pub app: String,
+    pub autoscaler: Option<AutoscalerInfo>,
+    pub category: String,
+    pub command: String,
     /// The deployment or job name as written in the ClowdApp.
     pub component: String,
-    pub app: String,
+    pub config_maps: Vec<String>,
+    /// True when the command consumes the queues (`-Q`), false when only `WORKER_QUEUES` lists them.
+    pub consumes_queues: bool,
+    pub env_vars: usize,
+    pub hook: Option<String>,
+    pub image: String,
     pub kind: &'static str,
-    pub category: String,
-    pub source: SourceRef,
+    pub limits: Res,
+    pub limits_text: String,
+    /// Object name at the chart's defaults (`koku-api-reads`).
+    pub name: String,
+    pub queues: Vec<String>,
     pub replicas: Option<i64>,
     /// How the replica count is written (`${{KOKU_READS_REPLICAS}}`, `1`).
     pub replicas_from: Option<String>,
-    pub autoscaler: Option<AutoscalerInfo>,
-    pub web: Web,
-    pub image: String,
-    pub command: String,
-    pub queues: Vec<String>,
-    /// True when the command consumes the queues (`-Q`), false when only `WORKER_QUEUES` lists them.
-    pub consumes_queues: bool,
     pub requests: Res,
-    pub limits: Res,
     pub requests_text: String,
-    pub limits_text: String,
     pub schedule: Option<String>,
-    pub hook: Option<String>,
-    pub env_vars: usize,
     pub secrets: Vec<String>,
-    pub config_maps: Vec<String>,
+    pub source: SourceRef,
     pub unresolved: Vec<String>,
+    pub web: Web,
 }
 
 pub fn build(ev: &Eval, cats: &Categories, facts: &[WorkloadFacts], secrets: &[ConfigObject], cms: &[ConfigObject]) -> Vec<Component> {

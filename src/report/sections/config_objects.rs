@@ -13,32 +13,32 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigUse {
-    pub workload: String,
-    /// `env NAME`, `volume NAME`.
-    pub via: String,
     pub key: Option<String>,
     pub optional: bool,
     pub source: Option<SourceRef>,
+    /// `env NAME`, `volume NAME`.
+    pub via: String,
+    pub workload: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigObject {
+    pub keys: Vec<String>,
     pub kind: &'static str,
     /// Name at the chart's defaults.
     pub name: String,
     /// Name as written (`${GLITCHTIP_SECRET_NAME}`).
     pub name_expr: String,
-    /// `chart`: the chart creates it; `cluster`: it must exist before install.
-    pub provided_by: &'static str,
+    /// Every reference is `optional: true` (the pods start without it).
+    pub optional: bool,
     /// For chart objects: `template` (an object of the input) or `generated` (added by
     /// clowd2helm: bundled infrastructure, cdappconfig).
     pub origin: Option<&'static str>,
-    /// Every reference is `optional: true` (the pods start without it).
-    pub optional: bool,
-    pub keys: Vec<String>,
+    /// `chart`: the chart creates it; `cluster`: it must exist before install.
+    pub provided_by: &'static str,
+    pub source: Option<SourceRef>,
     pub used_by: Vec<String>,
     pub uses: Vec<ConfigUse>,
-    pub source: Option<SourceRef>,
 }
 
 /// `optional: true` at defaults (an entry may exist only under a condition).
@@ -95,8 +95,11 @@ pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts]) -> (Vec<ConfigOb
     for f in facts {
         let w = f.w;
         for c in w.pod.containers.iter().chain(&w.pod.init_containers) {
-            for e in c.env.iter().filter(|e| rendered(ev, e)) {
+            for e in &c.env {
                 let EnvValue::From(v) = &e.value else { continue };
+                if !rendered(ev, e) {
+                    continue;
+                }
                 for (field, kind) in [("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")] {
                     let Some(r) = v.get(field) else { continue };
                     let Some(n) = r.get("name") else { continue };

@@ -14,19 +14,19 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvVarInfo {
     pub name: String,
-    pub workloads: Vec<String>,
     /// `template`, `provider:<name>`, `clowder`.
     pub origins: Vec<String>,
+    pub source: Option<SourceRef>,
     /// Distinct values at defaults (`secret NAME/KEY` for references).
     pub values: Vec<String>,
-    pub source: Option<SourceRef>,
+    pub workloads: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvCategoryReport {
     pub id: String,
-    pub title: String,
     pub provider: Option<String>,
+    pub title: String,
     pub vars: Vec<EnvVarInfo>,
 }
 

@@ -10,23 +10,23 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExternalRow {
+    /// The reference exists only when this holds (`database.bundled.enabled=false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    pub keys: Vec<String>,
     pub kind: String,
     /// The name at chart defaults.
     pub name: String,
     /// The name as the pods reference it (`${PARAM}` and `<values.path>` kept).
     pub name_expr: String,
-    pub values_key: String,
-    pub keys: Vec<String>,
-    pub optional: bool,
     /// Something must be done before `helm install` at chart defaults.
     pub needed_at_defaults: bool,
-    /// The reference exists only when this holds (`database.bundled.enabled=false`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
-    pub used_by: Vec<String>,
+    pub optional: bool,
     pub references: Vec<String>,
-    pub source: SourceRef,
     pub resolve: String,
+    pub source: SourceRef,
+    pub used_by: Vec<String>,
+    pub values_key: String,
 }
 
 /// A condition as Helm reads it (`a` is true or non-empty; `not a`), joined with ` and `.

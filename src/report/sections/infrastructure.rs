@@ -13,9 +13,9 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Infrastructure {
-    pub needs: Vec<Infra>,
     /// Objects clowd2helm adds at defaults (bundled infrastructure, generated config), `Kind/name`.
     pub bundled_objects: Vec<String>,
+    pub needs: Vec<Infra>,
 }
 
 /// Each need as the mapping recorded it, with `used_by` narrowed to the workloads that really
@@ -27,7 +27,7 @@ pub fn build(ev: &Eval, model: &Model, facts: &[WorkloadFacts], envs: &[EnvCateg
     let users_of = |origin: &str| -> Vec<String> {
         facts
             .iter()
-            .filter(|f| f.w.pod.containers.iter().chain(&f.w.pod.init_containers).any(|c| c.env.iter().any(|e| rendered(ev, e) && matches!(&e.origin, EnvOrigin::Provider(p) if p == origin))))
+            .filter(|f| f.w.pod.containers.iter().chain(&f.w.pod.init_containers).any(|c| c.env.iter().any(|e| matches!(&e.origin, EnvOrigin::Provider(p) if p == origin) && rendered(ev, e))))
             .map(|f| f.name.clone())
             .collect()
     };

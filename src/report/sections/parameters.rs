@@ -9,34 +9,34 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamCounts {
-    pub total: usize,
-    pub required: usize,
     pub decisions_needed: usize,
     pub generated: usize,
+    pub required: usize,
+    pub total: usize,
     pub typed: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamInfo {
-    pub name: String,
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub ty: &'static str,
     pub default: Option<J>,
-    pub required: bool,
-    pub typed: bool,
+    pub description: Option<String>,
     pub generate_from: Option<String>,
     pub generated_into: Option<String>,
+    pub name: String,
+    pub required: bool,
     pub source: SourceRef,
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    pub typed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Parameters {
+    pub all: Vec<ParamInfo>,
     pub counts: ParamCounts,
     pub decisions_needed: Vec<ParamInfo>,
     pub generated: Vec<ParamInfo>,
     pub typed: Vec<ParamInfo>,
-    pub all: Vec<ParamInfo>,
 }
 
 pub fn build(model: &Model) -> Parameters {

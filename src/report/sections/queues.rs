@@ -8,9 +8,9 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Queue {
-    pub name: String,
     pub consumed_by: Vec<String>,
     pub listed_by: Vec<String>,
+    pub name: String,
 }
 
 pub fn build(components: &[Component]) -> Vec<Queue> {

@@ -13,12 +13,12 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceRef {
     pub env: String,
-    pub value: String,
     pub host: String,
     pub port: Option<String>,
+    pub source: Option<SourceRef>,
+    pub value: String,
     pub what: String,
     pub workloads: Vec<String>,
-    pub source: Option<SourceRef>,
 }
 
 /// (unserved in-cluster services, external endpoints).

@@ -14,38 +14,38 @@ use std::fmt::Write;
 pub struct Group {
     /// Workloads in the group.
     pub count: usize,
+    pub limits: Res,
     pub pods: i64,
     pub requests: Res,
-    pub limits: Res,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AutoscaledGroup {
     pub count: usize,
-    pub min_pods: i64,
+    pub limits_at_defaults: Res,
+    pub limits_at_max: Res,
     pub max_pods: i64,
+    pub min_pods: i64,
     /// Pods the Deployments run with the chart's defaults (KEDA off: minReplicaCount).
     pub pods_at_defaults: i64,
     pub requests_at_defaults: Res,
-    pub limits_at_defaults: Res,
     pub requests_at_max: Res,
-    pub limits_at_max: Res,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeploymentTotals {
+    pub at_defaults: Group,
+    pub autoscaled: AutoscaledGroup,
     pub count: usize,
     pub fixed: Group,
-    pub autoscaled: AutoscaledGroup,
-    pub at_defaults: Group,
     /// Values that have no default (required parameters), so the totals leave them out.
     pub unresolved: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KindCounts {
-    pub deployments: usize,
     pub cronjobs: usize,
+    pub deployments: usize,
     pub jobs: usize,
     pub total: usize,
 }
@@ -65,19 +65,19 @@ pub struct Sizes {
 pub struct Summary {
     pub components: KindCounts,
     pub components_by_category: BTreeMap<String, usize>,
-    pub findings_by_outcome: BTreeMap<String, usize>,
-    pub findings_total: usize,
-    pub deployments: DeploymentTotals,
-    /// CronJobs and hook Jobs: one run of each.
-    pub jobs: Group,
-    pub worker_queues: usize,
-    pub parameters: super::parameters::ParamCounts,
-    pub env_vars: usize,
-    pub secrets: usize,
     pub config_maps: usize,
-    pub unserved_services: usize,
     /// Externals that must exist before `helm install` at chart defaults.
     pub decisions_before_install: usize,
+    pub deployments: DeploymentTotals,
+    pub env_vars: usize,
+    pub findings_by_outcome: BTreeMap<String, usize>,
+    pub findings_total: usize,
+    /// CronJobs and hook Jobs: one run of each.
+    pub jobs: Group,
+    pub parameters: super::parameters::ParamCounts,
+    pub secrets: usize,
+    pub unserved_services: usize,
+    pub worker_queues: usize,
 }
 
 pub fn build(model: &Model, components: &[Component], parameters: &super::parameters::ParamCounts, sizes: Sizes) -> Summary {
