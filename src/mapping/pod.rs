@@ -291,7 +291,7 @@ pub fn annotations(ctx: &Ctx, list: &[(crate::source::yaml::Key, Node)]) -> Resu
                 Val::Bool(b) => Val::str(b.to_string()),
                 other => other,
             };
-            Ok((Text::from(&crate::source::sym::parse_str(&k.text, &ctx.input.declared)), val))
+            Ok((Text::from(crate::source::sym::parse_str(&k.text, &ctx.input.declared)), val))
         })
         .collect()
 }
