@@ -66,6 +66,9 @@ impl Site<'_> {
     }
 }
 
+/// A volume's source key, the kind of object it names, and the key of the name.
+const VOLUME_SOURCES: [(&str, Kind, &str); 3] = [("secret", Kind::Secret, "secretName"), ("configMap", Kind::ConfigMap, "name"), ("persistentVolumeClaim", Kind::Claim, "claimName")];
+
 /// Every reference in a workload's pod, main and init containers first, then volumes.
 fn each_site(w: &mut Workload, f: &mut dyn FnMut(Site)) {
     let pod = &mut w.pod;
@@ -88,21 +91,18 @@ fn each_site(w: &mut Workload, f: &mut dyn FnMut(Site)) {
         let field = format!("volume {vname}");
         let Val::Map(entries) = v else { continue };
         for Entry { key, val, .. } in entries.iter_mut() {
-            match key.as_literal().as_deref() {
-                Some("secret") => f(Site { kind: Kind::Secret, node: val, name_key: "secretName", field: field.clone(), when: None, source: source.clone() }),
-                Some("configMap") => f(Site { kind: Kind::ConfigMap, node: val, name_key: "name", field: field.clone(), when: None, source: source.clone() }),
-                Some("persistentVolumeClaim") => f(Site { kind: Kind::Claim, node: val, name_key: "claimName", field: field.clone(), when: None, source: source.clone() }),
-                Some("projected") => {
-                    let Some(Val::Seq(srcs)) = val.get_mut("sources") else { continue };
-                    for item in srcs.iter_mut() {
-                        for (k, kind) in [("secret", Kind::Secret), ("configMap", Kind::ConfigMap)] {
-                            if let Some(node) = item.val.get_mut(k) {
-                                f(Site { kind, node, name_key: "name", field: field.clone(), when: None, source: source.clone() });
-                            }
+            // Keys compared in place: `as_literal` would copy every key of every volume.
+            if let Some(&(_, kind, name_key)) = VOLUME_SOURCES.iter().find(|(k, ..)| key.is_literal(k)) {
+                f(Site { kind, node: val, name_key, field: field.clone(), when: None, source: source.clone() });
+            } else if key.is_literal("projected") {
+                let Some(Val::Seq(srcs)) = val.get_mut("sources") else { continue };
+                for item in srcs.iter_mut() {
+                    for (k, kind) in [("secret", Kind::Secret), ("configMap", Kind::ConfigMap)] {
+                        if let Some(node) = item.val.get_mut(k) {
+                            f(Site { kind, node, name_key: "name", field: field.clone(), when: None, source: source.clone() });
                         }
                     }
                 }
-                _ => {}
             }
         }
     }
