@@ -33,7 +33,8 @@ fn walk(val: &Val, key: &str, u: &mut Usage) {
             walk(b, key, u);
         }
         Val::Seq(items) => items.iter().for_each(|i| walk(&i.val, key, u)),
-        Val::Map(entries) => entries.iter().for_each(|e| walk(&e.val, &e.key.as_literal().unwrap_or_default(), u)),
+        // Keys borrowed: the walk visits every map of the model, and few hold a typed value.
+        Val::Map(entries) => entries.iter().for_each(|e| walk(&e.val, &e.key.literal_cow().unwrap_or_default(), u)),
         _ => {}
     }
 }
