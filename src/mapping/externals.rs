@@ -57,12 +57,17 @@ impl Site<'_> {
         matches!(self.node.get("optional"), Some(Val::Bool(true)))
     }
     /// The keys read: `key` of a key reference, `items[].key` of a volume.
-    fn keys(&self) -> Vec<Val> {
-        let mut out: Vec<Val> = self.node.get("key").cloned().into_iter().collect();
-        out.extend(self.node.get("items").map(|i| i.items().iter().filter_map(|it| it.val.get("key").cloned()).collect::<Vec<_>>()).unwrap_or_default());
+    fn keys(&self) -> Vec<&Val> {
+        let mut out: Vec<&Val> = self.node.get("key").into_iter().collect();
+        if let Some(items) = self.node.get("items") {
+            out.extend(items.items().iter().filter_map(|it| it.val.get("key")));
+        }
         out
     }
 }
+
+/// A volume's source key, the kind of object it names, and the key of the name.
+const VOLUME_SOURCES: [(&str, Kind, &str); 3] = [("secret", Kind::Secret, "secretName"), ("configMap", Kind::ConfigMap, "name"), ("persistentVolumeClaim", Kind::Claim, "claimName")];
 
 /// Every reference in a workload's pod, main and init containers first, then volumes.
 fn each_site(w: &mut Workload, f: &mut dyn FnMut(Site)) {
@@ -78,28 +83,26 @@ fn each_site(w: &mut Workload, f: &mut dyn FnMut(Site)) {
             }
         }
     }
-    let sources = pod.volume_sources.clone();
+    // Fields borrowed apart: the volumes change, their sources are only read.
+    let sources = &pod.volume_sources;
     for v in pod.volumes.iter_mut() {
         let vname = v.get("name").and_then(Val::as_literal_str).unwrap_or_default();
         let source = sources.iter().find(|(n, _)| *n == vname).map(|(_, s)| s.clone());
         let field = format!("volume {vname}");
         let Val::Map(entries) = v else { continue };
         for Entry { key, val, .. } in entries.iter_mut() {
-            match key.as_literal().as_deref() {
-                Some("secret") => f(Site { kind: Kind::Secret, node: val, name_key: "secretName", field: field.clone(), when: None, source: source.clone() }),
-                Some("configMap") => f(Site { kind: Kind::ConfigMap, node: val, name_key: "name", field: field.clone(), when: None, source: source.clone() }),
-                Some("persistentVolumeClaim") => f(Site { kind: Kind::Claim, node: val, name_key: "claimName", field: field.clone(), when: None, source: source.clone() }),
-                Some("projected") => {
-                    let Some(Val::Seq(srcs)) = val.get_mut("sources") else { continue };
-                    for item in srcs.iter_mut() {
-                        for (k, kind) in [("secret", Kind::Secret), ("configMap", Kind::ConfigMap)] {
-                            if let Some(node) = item.val.get_mut(k) {
-                                f(Site { kind, node, name_key: "name", field: field.clone(), when: None, source: source.clone() });
-                            }
+            // Keys compared in place: `as_literal` would copy every key of every volume.
+            if let Some(&(_, kind, name_key)) = VOLUME_SOURCES.iter().find(|(k, ..)| key.is_literal(k)) {
+                f(Site { kind, node: val, name_key, field: field.clone(), when: None, source: source.clone() });
+            } else if key.is_literal("projected") {
+                let Some(Val::Seq(srcs)) = val.get_mut("sources") else { continue };
+                for item in srcs.iter_mut() {
+                    for (k, kind) in [("secret", Kind::Secret), ("configMap", Kind::ConfigMap)] {
+                        if let Some(node) = item.val.get_mut(k) {
+                            f(Site { kind, node, name_key: "name", field: field.clone(), when: None, source: source.clone() });
                         }
                     }
                 }
-                _ => {}
             }
         }
     }
@@ -178,11 +181,11 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
         let wname = w.name.display();
         let wsource = w.source.clone();
         each_site(w, &mut |site: Site| {
-            let Some(name_val) = site.node.get(site.name_key).cloned() else { return };
+            let Some(name_val) = site.node.get(site.name_key) else { return };
             let mut alts = Vec::new();
-            alternatives(&name_val, site.when.clone(), &mut alts);
+            alternatives(name_val, site.when.clone(), &mut alts);
             // Keys written as parameters are resolved by the parameter; only literal keys can be remapped.
-            let keys: Vec<String> = site.keys().iter().filter_map(Val::as_literal_str).collect();
+            let keys: Vec<String> = site.keys().into_iter().filter_map(Val::as_literal_str).collect();
             for (cond, name) in alts {
                 if is_created(site.kind, &name, &cond) {
                     continue;
@@ -208,13 +211,13 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
                             provided.last_mut().expect("just pushed")
                         }
                     };
-                    for k in site.keys().iter().filter_map(Val::as_text) {
+                    for k in site.keys().into_iter().filter_map(Val::as_text) {
                         if !e.keys.contains(k) {
                             e.keys.push(k.clone());
                         }
                     }
                     add_unique(&mut e.used_by, &wname);
-                    add_unique(&mut e.fields, &format!("{wname}: {}", site.field));
+                    add_unique_field(&mut e.fields, &wname, &site.field);
                     e.optional &= site.optional();
                     continue;
                 }
@@ -229,7 +232,7 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
                     add_unique(&mut w.keys, k);
                 }
                 add_unique(&mut w.used_by, &wname);
-                add_unique(&mut w.fields, &format!("{wname}: {}", site.field));
+                add_unique_field(&mut w.fields, &wname, &site.field);
                 w.optional &= site.optional();
                 if w.source.is_none() {
                     w.source = site.source.clone().or(Some(wsource.clone()));
@@ -259,8 +262,8 @@ pub fn resolve(ctx: &mut Ctx, model: &mut Model) {
 
     for w in model.workloads.iter_mut() {
         each_site(w, &mut |site: Site| {
-            let Some(Val::Str(name)) = site.node.get(site.name_key).cloned() else { return };
-            let Some(x) = written.iter().find(|x| x.kind == site.kind && x.name == name) else { return };
+            let Some(Val::Str(name)) = site.node.get(site.name_key) else { return };
+            let Some(x) = written.iter().find(|x| x.kind == site.kind && x.name == *name) else { return };
             rewire(site, x);
         });
     }
@@ -424,6 +427,17 @@ fn rewire(site: Site, x: &Written) {
 fn add_unique(list: &mut Vec<String>, s: &str) {
     if !list.iter().any(|x| x == s) {
         list.push(s.to_string());
+    }
+}
+
+/// `add_unique` of `"{workload}: {field}"`, formatted only when it is new (the same workload and
+/// field come back once per alternative name).
+fn add_unique_field(list: &mut Vec<String>, workload: &str, field: &str) {
+    // Lengths first: most entries differ in length, and then no byte is compared.
+    let len = workload.len() + 2 + field.len();
+    let is_it = |x: &String| x.len() == len && x.starts_with(workload) && x[workload.len()..].starts_with(": ") && x.ends_with(field);
+    if !list.iter().any(is_it) {
+        list.push(format!("{workload}: {field}"));
     }
 }
 

@@ -106,14 +106,14 @@ impl<'a> Ctx<'a> {
                 }
                 match sym::parse(s, &self.input.declared) {
                     Parsed::Typed(n) => Val::Typed(n),
-                    Parsed::Str(sym) => Val::Str(Text::from(&sym)),
+                    Parsed::Str(sym) => Val::Str(Text::from(sym)),
                 }
             }
             Kind::Seq(items) => Val::Seq(items.iter().map(|n| Ok(Item { val: self.val(n)?, when: None })).collect::<Result<_, InputError>>()?),
             Kind::Map(entries) => Val::Map(
                 entries
                     .iter()
-                    .map(|(k, v)| Ok(Entry { key: Text::from(&sym::parse_str(&k.text, &self.input.declared)), val: self.val(v)?, when: None }))
+                    .map(|(k, v)| Ok(Entry { key: Text::from(sym::parse_str(&k.text, &self.input.declared)), val: self.val(v)?, when: None }))
                     .collect::<Result<_, InputError>>()?,
             ),
         })

@@ -83,6 +83,13 @@ impl Text {
         }
     }
 
+    /// `as_literal` without a copy in the usual case of a single literal part.
+    pub fn literal_cow(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.0.as_slice() {
+            [Part::Lit(l)] => Some(std::borrow::Cow::Borrowed(l)),
+            _ => self.as_literal().map(std::borrow::Cow::Owned),
+        }
+    }
     pub fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
         for p in &self.0 {

@@ -161,7 +161,21 @@ pub fn typed_refs(node: &Node, declared: &BTreeSet<String>, out: &mut BTreeSet<S
 }
 
 /// The model's view of a string. It lives here, not in the model, so the model depends on no
-/// stage.
+/// stage. By value, the pieces' strings move over instead of being copied.
+impl From<Sym> for crate::model::Text {
+    fn from(s: Sym) -> crate::model::Text {
+        use crate::model::Part;
+        crate::model::Text(
+            s.0.into_iter()
+                .map(|p| match p {
+                    Piece::Lit(l) => Part::Lit(l),
+                    Piece::Param(n) => Part::Param(n),
+                })
+                .collect(),
+        )
+    }
+}
+
 impl From<&Sym> for crate::model::Text {
     fn from(s: &Sym) -> crate::model::Text {
         use crate::model::Part;
